@@ -1,5 +1,5 @@
 # Two commands: `make test` and `make demo`; each builds .venv on first use.
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed

@@ -80,10 +80,13 @@ class Game:
     def observation_shape(self) -> tuple[int, ...]:
         return self.info.observation_shape
 
-    def new_initial_state(self, seed: int | None = None, **deal: Any) -> "State":
+    def new_initial_state(self, seed: int | None = None, deal: Any = None) -> "State":
         """A fresh game. ``seed`` fixes every chance outcome; card games also
-        accept an explicit deal (see each engine) for fixed-deck evaluation."""
-        return self.state_class(self, seed=seed, **deal)
+        accept an explicit ``deal`` (its form is in each engine's docstring)
+        for fixed-deck evaluation and tests. Games without chance take neither."""
+        if deal is None:
+            return self.state_class(self, seed=seed)
+        return self.state_class(self, seed=seed, deal=deal)
 
     def __repr__(self) -> str:
         opts = ",".join(f"{k}={v}" for k, v in self.info.options.items())

@@ -1,0 +1,111 @@
+"""Agents, and the one registry that turns a spec string into an agent.
+
+An agent is anything with ``act(state) -> action`` and ``reset(seed)``; it
+reads only what the player to move may see (``legal_actions``,
+``observation``, ``information_state``, or a ``resample_hidden`` world).
+
+Specs, as the CLI takes them: ``NAME`` or ``NAME:key=value,key=value``, e.g.
+``random`` or ``mcts:sims=200,c=1.4``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, Callable, Protocol
+
+import numpy as np
+
+from selfplay.games import Game, State
+
+
+class Agent(Protocol):
+    name: str
+
+    def act(self, state: State) -> int: ...
+
+    def reset(self, seed: int) -> None: ...
+
+
+class AgentSpecError(ValueError):
+    """A spec that names no agent, or gives it parameters it does not take."""
+
+
+class RandomAgent:
+    """Uniform over the legal actions."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.name = "random"
+        self._rng = np.random.default_rng(seed)
+
+    def reset(self, seed: int) -> None:
+        self._rng = np.random.default_rng(seed)
+
+    def act(self, state: State) -> int:
+        legal = state.legal_actions()
+        return legal[int(self._rng.integers(len(legal)))]
+
+
+def _mcts(game: Game, sims: int = 1000, c: float = 1.4) -> Agent:
+    from selfplay.search.mcts import MCTSAgent
+
+    if sims < 1:
+        raise AgentSpecError("mcts: sims must be at least 1")
+    if c < 0:
+        raise AgentSpecError("mcts: c must be non-negative")
+    return MCTSAgent(simulations=sims, c=c)
+
+
+@dataclass(frozen=True)
+class Entry:
+    factory: Callable[..., Agent]
+    summary: str
+    games: tuple[str, ...] = ()  # empty: every game
+
+
+REGISTRY: dict[str, Entry] = {
+    "random": Entry(lambda game: RandomAgent(), "uniformly random legal moves"),
+    "mcts": Entry(_mcts, "UCT search with random rollouts; sims=N simulations per move (1000), c=exploration (1.4)"),
+}
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"mcts:sims=200,c=1.4"`` -> ``("mcts", {"sims": 200, "c": 1.4})``."""
+    name, _, rest = spec.strip().partition(":")
+    params: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise AgentSpecError(f"agent spec {spec!r}: expected key=value, got {item!r}")
+        params[key.strip()] = _parse_value(value.strip())
+    return name, params
+
+
+def _parse_value(text: str) -> Any:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def load(spec: str, game: Game) -> Agent:
+    """The agent a spec names, for ``game``; ``AgentSpecError`` if there is none."""
+    name, params = parse_spec(spec)
+    entry = REGISTRY.get(name)
+    if entry is None:
+        raise AgentSpecError(f"unknown agent {spec!r}; known agents: {', '.join(REGISTRY)}")
+    if entry.games and game.name not in entry.games:
+        raise AgentSpecError(f"agent {name!r} plays only {', '.join(entry.games)}, not {game.name}")
+    accepted = [p for p in inspect.signature(entry.factory).parameters if p != "game"]
+    unknown = sorted(set(params) - set(accepted))
+    if unknown:
+        takes = ", ".join(accepted) or "no parameters"
+        raise AgentSpecError(f"agent {name!r} has no parameter {', '.join(unknown)}; it takes: {takes}")
+    try:
+        agent = entry.factory(game, **params)
+    except (TypeError, ValueError) as err:
+        raise AgentSpecError(f"agent spec {spec!r}: {err}") from None
+    agent.name = spec
+    return agent

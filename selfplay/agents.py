@@ -103,6 +103,11 @@ def load(spec: str, game: Game) -> Agent:
     if unknown:
         takes = ", ".join(accepted) or "no parameters"
         raise AgentSpecError(f"agent {name!r} has no parameter {', '.join(unknown)}; it takes: {takes}")
+    defaults = {p.name: p.default for p in inspect.signature(entry.factory).parameters.values()}
+    for key, value in params.items():
+        want = type(defaults[key])
+        if want in (int, float) and not (isinstance(value, want) or want is float and isinstance(value, int)):
+            raise AgentSpecError(f"agent {name!r}: {key} must be {'an integer' if want is int else 'a number'}, not {value!r}")
     try:
         agent = entry.factory(game, **params)
     except (TypeError, ValueError) as err:

@@ -1,0 +1,152 @@
+"""The ``selfplay`` command: games, agents, tournaments.
+
+Errors a user can make (an unknown game or agent, a bad number, an unwritable
+path) end in one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from importlib.metadata import version
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from selfplay import arena
+from selfplay.agents import REGISTRY, AgentSpecError, load, parse_spec
+from selfplay.cli import tables
+from selfplay.games import UnknownGameError, make, names
+
+console = Console()
+NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+class UserError(click.ClickException):
+    exit_code = 2
+
+
+def build_game(name: str, options: tuple[str, ...]):
+    parsed = {}
+    for item in options:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UserError(f"--option expects KEY=VALUE, got {item!r}")
+        parsed[key] = parse_spec(f"x:v={value}")[1]["v"]
+    try:
+        return make(name, **parsed)
+    except (UnknownGameError, ValueError) as err:
+        raise UserError(str(err)) from None
+
+
+def check_writable(path: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UserError(f"cannot write {path}: not a writable file path")
+
+
+def write_json_atomic(path: str, data: object) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(version("selfplay"), prog_name="selfplay")
+def cli() -> None:
+    """Self-play learning for multiplayer and imperfect-information card games.
+
+    \b
+    Examples:
+      selfplay games
+      selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
+    """
+
+
+@cli.command("games")
+def games_command() -> None:
+    """List the games, with players, information type and action count.
+
+    Example: selfplay games
+    """
+    console.print(tables.games_table([make(n) for n in names()]))
+
+
+@cli.command("agents")
+def agents_command() -> None:
+    """List the agent specs that --agent accepts.
+
+    Example: selfplay agents
+    """
+    console.print(tables.agents_table(REGISTRY))
+
+
+@cli.command("tournament")
+@click.argument("game_name", metavar="GAME")
+@click.option("--agent", "-a", "specs", multiple=True, required=True, metavar="SPEC",
+              help="An agent (repeat: one per side); see `selfplay agents`.")
+@click.option("--games", "-n", type=click.IntRange(min=1), default=None, help="Games to play, seats rotating [default: 100].")
+@click.option("--decks", type=click.IntRange(min=1), default=None,
+              help="Instead of --games: deals, each played once per seat rotation.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of every deal and agent.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write results as JSON.")
+def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path) -> None:
+    """Play agents against each other and print who won, with 95% intervals.
+
+    \b
+    Example:
+      selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
+    """
+    game = build_game(game_name, options)
+    if games is not None and decks is not None:
+        raise UserError("give --games or --decks, not both")
+    if games is None and decks is None:
+        games = 100
+    if json_path:
+        check_writable(json_path)
+    try:
+        agents = [load(spec, game) for spec in specs]
+        total = len(arena.schedule(len(game.info.teams), games, decks))
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(f"{game.name}", total=total)
+            result = arena.play(game, agents, games=games, decks=decks, seed=seed, workers=workers,
+                                on_result=lambda _: bar.advance(task))
+    except (AgentSpecError, ValueError) as err:
+        raise UserError(str(err)) from None
+    console.print(tables.result_table(result, seed))
+    if json_path:
+        write_json_atomic(json_path, result.to_json() | {"seed": seed})
+        console.print(f"wrote {json_path}")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(130)
+    except NoArgsIsHelp as err:  # `selfplay` alone, or a group with no command
+        click.echo(err.ctx.get_help() if err.ctx else "")
+        sys.exit(0)
+    except click.ClickException as err:
+        sys.stderr.write(f"selfplay: error: {err.format_message()}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

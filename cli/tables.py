@@ -1,0 +1,54 @@
+"""Rich tables for what the CLI prints."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from selfplay.arena import ArenaResult, Stats
+from selfplay.games import Game, options_of
+
+
+def games_table(games: list[Game]) -> Table:
+    table = Table(title="games")
+    for col in ("name", "players", "information", "actions", "options", "description"):
+        table.add_column(col, justify="right" if col in ("players", "actions") else "left")
+    for g in games:
+        opts = ", ".join(f"{k}={v}" for k, v in options_of(g.name).items()) or "-"
+        info = "perfect" if g.info.perfect_information else "imperfect"
+        table.add_row(g.name, str(g.num_players), info, f"{g.num_actions:,}", opts, g.info.description)
+    return table
+
+
+def agents_table(registry: dict) -> Table:
+    table = Table(title="agent specs (--agent)")
+    table.add_column("spec")
+    table.add_column("games")
+    table.add_column("description")
+    for name, entry in registry.items():
+        table.add_row(name, ", ".join(entry.games) or "all", entry.summary)
+    return table
+
+
+def _row(stats: Stats) -> list[str]:
+    return [
+        str(stats.games),
+        f"{stats.wins}/{stats.draws}/{stats.losses}",
+        f"{stats.win_rate:.3f} [{stats.win_rate_low:.3f}, {stats.win_rate_high:.3f}]",
+        f"{stats.score:+.3f} ± {stats.score_ci:.3f}",
+    ]
+
+
+def result_table(result: ArenaResult, seed: int) -> Table:
+    decks = len({r.deck for r in result.records})
+    table = Table(title=f"{result.game}: {len(result.records)} games on {decks} deals, seed {seed}")
+    for col in ("agent", "as", "games", "W/D/L", "win rate [95% CI]", "mean return ± 95%"):
+        table.add_column(col, justify="left" if col in ("agent", "as") else "right")
+    for key, per in result.stats().items():
+        _, _, name = key.partition(":")
+        table.add_row(name, "all", *_row(per["all"]), style="bold")
+        if len(result.slot_names) > 1:
+            for slot in result.slot_names:
+                if per[slot].games:
+                    table.add_row("", slot, *_row(per[slot]))
+        table.add_section()
+    return table

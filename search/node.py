@@ -18,27 +18,23 @@ import numpy as np
 class SearchNode:
     """A node of the tree, reached from its parent by one action.
 
-    ``player`` moves here (for a terminal node it is whatever the state
-    reports; it is never read). ``prior`` is the probability the parent's
+    ``player`` moves here; it is ``None`` until the node is expanded (for a
+    terminal node it is whatever the state reports and is never read). ``prior`` is the probability the parent's
     evaluator gave the action leading here (1.0 at the root). ``visits``
     counts simulations through the node and ``value_sum[p]`` sums player
     ``p``'s backed-up values, so ``value_sum[p] / visits`` is p's mean.
-    ``children`` maps action -> node for the actions tried so far;
-    ``untried`` lists the legal actions not yet expanded, in the order they
-    will be tried (popped from the end), or is ``None`` until the node is
-    first expanded. Determinized search leaves ``untried`` unused: legal
-    actions there depend on the sampled world.
+    ``children`` maps action -> node, in the order unvisited children are
+    tried (expansion adds one per legal action, visits 0).
     """
 
-    __slots__ = ("player", "prior", "visits", "value_sum", "children", "untried")
+    __slots__ = ("player", "prior", "visits", "value_sum", "children")
 
-    def __init__(self, player: int, num_players: int, prior: float = 1.0) -> None:
-        self.player = player
+    def __init__(self, num_players: int, prior: float = 1.0) -> None:
+        self.player: int | None = None
         self.prior = prior
         self.visits = 0
         self.value_sum = [0.0] * num_players
         self.children: dict[int, SearchNode] = {}
-        self.untried: list[int] | None = None
 
     def mean_value(self) -> np.ndarray:
         """Mean backed-up value per player (zeros before the first visit)."""

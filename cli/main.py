@@ -21,7 +21,8 @@ from selfplay.agents import REGISTRY, AgentSpecError, load, parse_spec
 from selfplay.cli import tables
 from selfplay.games import UnknownGameError, make, names
 
-console = Console()
+# Tables are wider than 80 columns: give pipes and logs room instead of wrapping.
+console = Console(width=None if sys.stdout.isatty() else 120)
 NoArgsIsHelp = getattr(click.exceptions, "NoArgsIsHelpError", ())
 
 

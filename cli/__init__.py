@@ -1,1 +1,1 @@
-"""x"""
+"""The ``selfplay`` command line (click): ``main.py`` holds the commands."""

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import tempfile
-from importlib.metadata import version
+from selfplay import __version__
 
 import click
 from rich.console import Console
@@ -62,7 +62,7 @@ def write_json_atomic(path: str, data: object) -> None:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(version("selfplay"), prog_name="selfplay")
+@click.version_option(__version__, prog_name="selfplay")
 def cli() -> None:
     """Self-play learning for multiplayer and imperfect-information card games.
 

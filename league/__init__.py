@@ -1,1 +1,1 @@
-"""x"""
+"""The league: historical snapshots, matchmaking, ratings and reports (issue 5; not built yet)."""

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from selfplay import arena
-from selfplay.agents import REGISTRY, AgentSpecError, load, parse_spec
+from selfplay.agents import PATH_SPEC, REGISTRY, AgentSpecError, load, parse_spec
 from selfplay.cli import tables
 from selfplay.games import UnknownGameError, make, names
 
@@ -70,6 +70,8 @@ def cli() -> None:
     Examples:
       selfplay games
       selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
+      selfplay train doudizhu --learner dmc --out runs/ddz --minutes 10
+      selfplay tournament doudizhu --agent runs/ddz/checkpoint.pt --agent rlcard-rule --decks 1000
     """
 
 
@@ -88,7 +90,7 @@ def agents_command() -> None:
 
     Example: selfplay agents
     """
-    console.print(tables.agents_table(REGISTRY))
+    console.print(tables.agents_table(REGISTRY, PATH_SPEC))
 
 
 @cli.command("tournament")
@@ -130,6 +132,45 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
     if json_path:
         write_json_atomic(json_path, result.to_json() | {"seed": seed})
         console.print(f"wrote {json_path}")
+
+
+@cli.command("train")
+@click.argument("game_name", metavar="GAME")
+@click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Run directory (created).")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Training time in all, across resumes [default: until Ctrl-C].")
+@click.option("--frames", type=click.IntRange(min=1), default=None, help="Or stop after this many frames.")
+@click.option("--actors", type=click.IntRange(min=0), default=None,
+              help="Actor processes [default: cores - 1]; 0 plays inside the learner, exactly reproducible.")
+@click.option("--objective", type=click.Choice(["adp", "wp"]), default="adp", show_default=True,
+              help="Learn points (adp) or wins (wp).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the networks and the actors' games.")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
+@click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Also keep the networks every N minutes in OUT/snapshots/.")
+@click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
+def train_command(game_name, learner, out_dir, minutes, frames, actors, objective, seed, resume, snapshot_minutes,
+                  options) -> None:
+    """Train an agent by self-play; checkpoints land in OUT (an agent spec).
+
+    \b
+    Example:
+      selfplay train doudizhu --learner dmc --out runs/ddz --minutes 120 --snapshot-minutes 20
+      selfplay train doudizhu --out runs/ddz --minutes 180 --resume    # continue it
+    """
+    from selfplay.checkpoints import CheckpointError
+    from selfplay.learners import dmc
+
+    game = build_game(game_name, options)  # validates the name and options before any work
+    try:
+        with dmc.live_status() as show:
+            path = dmc.train(dmc.DMCConfig(), game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
+                             objective=objective, seed=seed, resume=resume, on_metrics=show,
+                             game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes)
+    except (CheckpointError, dmc.RunExistsError, ValueError, OSError) as err:
+        raise UserError(str(err)) from None
+    console.print(f"checkpoint: {path}")
 
 
 def main() -> None:

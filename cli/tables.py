@@ -19,13 +19,14 @@ def games_table(games: list[Game]) -> Table:
     return table
 
 
-def agents_table(registry: dict) -> Table:
+def agents_table(registry: dict, extra: tuple[str, str]) -> Table:
     table = Table(title="agent specs (--agent)")
     table.add_column("spec")
     table.add_column("games")
     table.add_column("description")
     for name, entry in registry.items():
         table.add_row(name, ", ".join(entry.games) or "all", entry.summary)
+    table.add_row(extra[0], "its own", extra[1])
     return table
 
 
@@ -42,7 +43,8 @@ def result_table(result: ArenaResult, seed: int) -> Table:
     decks = len({r.deck for r in result.records})
     table = Table(title=f"{result.game}: {len(result.records)} games on {decks} deals, seed {seed}")
     for col in ("agent", "as", "games", "W/D/L", "win rate [95% CI]", "mean return ± 95%"):
-        table.add_column(col, justify="left" if col in ("agent", "as") else "right")
+        table.add_column(col, justify="left" if col in ("agent", "as") else "right",
+                         overflow="fold" if col == "agent" else "ellipsis")
     for key, per in result.stats().items():
         _, _, name = key.partition(":")
         table.add_row(name, "all", *_row(per["all"]), style="bold")

@@ -5,12 +5,14 @@ reads only what the player to move may see (``legal_actions``,
 ``observation``, ``information_state``, or a ``resample_hidden`` world).
 
 Specs, as the CLI takes them: ``NAME`` or ``NAME:key=value,key=value``, e.g.
-``random`` or ``mcts:sims=200,c=1.4``.
+``random`` or ``mcts:sims=200,c=1.4``; or the path of a checkpoint file
+(``runs/ddz/checkpoint.pt``), which plays greedily over its learned values.
 """
 
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
@@ -56,6 +58,26 @@ def _mcts(game: Game, sims: int = 1000, c: float = 1.4) -> Agent:
     return MCTSAgent(simulations=sims, c=c)
 
 
+def _rlcard_rule(game: Game) -> Agent:
+    from selfplay.rlcard_rule import RLCardRuleAgent
+
+    return RLCardRuleAgent()
+
+
+def _checkpoint(path: str, game: Game) -> Agent:
+    from selfplay.checkpoints import CheckpointError
+    from selfplay.learners.dmc import load_agent
+
+    try:
+        return load_agent(path, game)
+    except CheckpointError as err:
+        raise AgentSpecError(str(err)) from None
+
+
+def looks_like_path(spec: str) -> bool:
+    return os.sep in spec or spec.endswith((".pt", ".pth")) or os.path.isfile(spec)
+
+
 @dataclass(frozen=True)
 class Entry:
     factory: Callable[..., Agent]
@@ -66,7 +88,11 @@ class Entry:
 REGISTRY: dict[str, Entry] = {
     "random": Entry(lambda game: RandomAgent(), "uniformly random legal moves"),
     "mcts": Entry(_mcts, "UCT search with random rollouts; sims=N simulations per move (1000), c=exploration (1.4)"),
+    "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",
+                         games=("doudizhu",)),
 }
+#: Shown by `selfplay agents` beside the registry: specs that are not names.
+PATH_SPEC = ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): greedy over its learned Q-values")
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -92,6 +118,12 @@ def _parse_value(text: str) -> Any:
 
 def load(spec: str, game: Game) -> Agent:
     """The agent a spec names, for ``game``; ``AgentSpecError`` if there is none."""
+    if looks_like_path(spec):
+        if not os.path.isfile(spec):
+            raise AgentSpecError(f"no checkpoint file {spec!r}")
+        agent = _checkpoint(spec, game)
+        agent.name = spec
+        return agent
     name, params = parse_spec(spec)
     entry = REGISTRY.get(name)
     if entry is None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 from dataclasses import asdict, dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -155,6 +156,14 @@ def schedule(num_slots: int, games: int | None, decks: int | None) -> list[tuple
 _WORKER: dict = {}
 
 
+def _init_worker() -> None:
+    # One thread per worker: the workers already fill the cores, and OpenMP
+    # pools inherited through fork would oversubscribe them (or stall).
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 def _play_job(job: tuple[int, int, int]) -> GameRecord:
     index, deck, rotation = job
     game, agents, seed = _WORKER["game"], _WORKER["agents"], _WORKER["seed"]
@@ -194,7 +203,7 @@ def play(
             collect(map(_play_job, jobs))
         else:
             ctx = multiprocessing.get_context("fork")
-            with ctx.Pool(min(workers, len(jobs))) as pool:
+            with ctx.Pool(min(workers, len(jobs)), initializer=_init_worker) as pool:
                 collect(pool.imap_unordered(_play_job, jobs, chunksize=max(1, len(jobs) // (workers * 8))))
     finally:
         _WORKER.clear()

@@ -57,3 +57,35 @@ def test_bad_input_is_one_line_and_exit_code_2(args, message):
 def test_version():
     out = run("--version")
     assert out.returncode == 0 and "selfplay" in out.stdout
+
+
+def test_train_then_play_the_checkpoint_and_refuse_to_overwrite(tmp_path):
+    out = tmp_path / "run"
+    first = run("train", "leduc", "--out", str(out), "--frames", "3200", "--actors", "0", "--seed", "3")
+    assert first.returncode == 0, first.stderr
+    ckpt = out / "checkpoint.pt"
+    assert ckpt.is_file() and (out / "config.json").is_file() and (out / "metrics.jsonl").is_file()
+    again = run("train", "leduc", "--out", str(out), "--frames", "3200", "--actors", "0")
+    assert again.returncode == 2 and "already holds a run" in again.stderr
+    result = tmp_path / "match.json"
+    match = run("tournament", "leduc", "--agent", str(ckpt), "--agent", "random", "--games", "4", "--json", str(result))
+    assert match.returncode == 0, match.stderr
+    assert json.loads(result.read_text())["agents"] == [str(ckpt), "random"]
+    wrong_game = run("tournament", "kuhn", "--agent", str(ckpt))
+    assert wrong_game.returncode == 2 and len(wrong_game.stderr.strip().splitlines()) == 1
+
+
+def test_corrupt_or_missing_checkpoint_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint at all")
+    for spec in (str(bad), str(tmp_path / "missing.pt")):
+        out = run("tournament", "leduc", "--agent", spec)
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_rlcard_rule_plays_only_doudizhu():
+    out = run("tournament", "kuhn", "--agent", "rlcard-rule")
+    assert out.returncode == 2 and "plays only doudizhu" in out.stderr
+    out = run("tournament", "doudizhu", "--agent", "rlcard-rule", "--agent", "random", "--decks", "3")
+    assert out.returncode == 0, out.stderr and "landlord" in out.stdout

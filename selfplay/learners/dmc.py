@@ -1,0 +1,419 @@
+"""Deep Monte-Carlo (DMC), as in DouZero (Zha et al., ICML 2021), for any game with an encoder.
+
+One Q-network per group of seats (DouDizhu: landlord, landlord_down,
+landlord_up; other games: one per seat). Actors play the learner's current
+networks against themselves with epsilon-greedy exploration and label every
+decision (state, history, chosen move) with the final return of the player
+who made it (ADP: the points; WP: their sign). The learner regresses Q(s, a)
+on those returns, mean squared error, RMSprop, gradients clipped: Monte-Carlo
+targets, no bootstrapping. Each learner step takes ``batch_size x
+unroll_length`` frames of one group (DouZero: 32 x 100) and publishes the new
+weights to the actors at once.
+
+Read top to bottom: ``DMCConfig`` (every default with its source), the run
+directory, the learner step, ``train`` (the one entry point), the agent that
+plays a checkpoint greedily.
+
+Run directory: ``config.json`` (the resolved config and seed),
+``metrics.jsonl`` (one JSON object per log interval: ``charts/frames``,
+``charts/frames_per_second``, ``losses/<group>``, ...), ``checkpoint.pt``
+(replaced atomically every ``save_interval_minutes`` and at the end).
+``train(..., resume=True)`` continues from ``checkpoint.pt``: weights,
+optimizer state, frames and elapsed time, so a killed run loses at most the
+work since the last save.
+
+Frames are counted as DouZero counts them: decisions the learner has trained
+on (one sample per decision, every decision of every seat).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from selfplay.actors import (
+    DTYPES, ActorPool, ActorSettings, Samples, Trajectory, VectorActor, copy_flat_into, inference_copies,
+)
+from selfplay.arena import derive_seed
+from selfplay.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from selfplay.encoders import Encoder, encoder_for
+from selfplay.games import Game, State, make, options_of
+from selfplay.nets import NetConfig, QNet
+
+LEARNER = "dmc"
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class DMCConfig:
+    """Hyper-parameters of a DMC run. Defaults: DouZero's (``douzero/dmc/arguments.py``
+    and ``models.py``, the paper's Appendix), unless marked *ours*."""
+
+    learning_rate: float = 1e-4  # DouZero --learning_rate
+    rmsprop_alpha: float = 0.99  # DouZero --alpha (RMSprop smoothing constant)
+    rmsprop_eps: float = 1e-5  # DouZero --epsilon (RMSprop epsilon)
+    rmsprop_momentum: float = 0.0  # DouZero --momentum
+    max_grad_norm: float = 40.0  # DouZero --max_grad_norm
+    batch_size: int = 32  # DouZero --batch_size: unrolls per learner step
+    unroll_length: int = 100  # DouZero --unroll_length: frames per unroll
+    exp_epsilon: float = 0.01  # DouZero --exp_epsilon: probability of a random legal move
+    lstm_hidden: int = 128  # DouZero models.py: LSTM(162, 128) over the last 15 moves
+    mlp: tuple[int, ...] = (512, 512, 512, 512, 512)  # DouZero models.py: five 512-unit ReLU layers
+    envs_per_actor: int = 64  # ours: games each actor steps at once (benchmarks/dmc_throughput.py)
+    actor_dtype: str = "auto"  # ours: actors' inference dtype; auto = bfloat16 where the CPU has bf16 units
+    learner_dtype: str = "float32"  # DouZero (float32); bfloat16 autocasts the learner's passes, ~2.7x faster on CPU
+    send_frames: int = 2048  # ours: frames per actor -> learner message
+    max_queued: int = 8  # ours: messages waiting for the learner before actors block
+    save_interval_minutes: float = 10.0  # ours (DouZero --save_interval: 30): CPU runs are shorter
+    log_interval_seconds: float = 5.0  # DouZero dmc.py: a status line every 5 s
+
+    def __post_init__(self) -> None:
+        self.mlp = tuple(int(w) for w in self.mlp)
+        if self.actor_dtype not in ("auto", *DTYPES):
+            raise ValueError(f"actor_dtype must be auto, {' or '.join(DTYPES)}; not {self.actor_dtype!r}")
+        if self.learner_dtype not in DTYPES:
+            raise ValueError(f"learner_dtype must be {' or '.join(DTYPES)}; not {self.learner_dtype!r}")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DMCConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def resolve_dtype(name: str) -> str:
+    if name != "auto":
+        return name
+    fast = torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+    return "bfloat16" if fast else "float32"
+
+
+def build_game(game_name: str, objective: str, game_options: dict | None = None) -> Game:
+    """The game, with ``objective`` passed on where the game scores by it (DouDizhu)."""
+    if objective not in ("adp", "wp"):
+        raise ValueError(f"objective must be adp or wp, not {objective!r}")
+    options = dict(game_options or {})
+    if "objective" in options_of(game_name):
+        options["objective"] = objective
+    return make(game_name, **options)
+
+
+def net_configs(encoder: Encoder, config: DMCConfig) -> list[NetConfig]:
+    spec = encoder.spec
+    one = NetConfig(state_dim=spec.state_dim, move_dim=spec.move_dim, history_dim=spec.history_dim,
+                    lstm_hidden=config.lstm_hidden, mlp=config.mlp)
+    return [one for _ in spec.groups]
+
+
+# ---- the learner step ---------------------------------------------------------------
+class GroupBuffer:
+    """Samples of one group waiting to be trained on, first in first out."""
+
+    def __init__(self) -> None:
+        self.chunks: list[Samples] = []
+        self.size = 0
+
+    def add(self, samples: Samples) -> None:
+        self.chunks.append(samples)
+        self.size += len(samples)
+
+    def take(self, n: int) -> Samples:
+        parts, got = [], 0
+        while got < n:
+            chunk = self.chunks[0]
+            need = n - got
+            if len(chunk) <= need:
+                parts.append(self.chunks.pop(0))
+                got += len(chunk)
+            else:
+                parts.append(_rows(chunk, slice(0, need)))
+                self.chunks[0] = _rows(chunk, slice(need, None))
+                got = n
+        self.size -= n
+        cat = lambda xs: np.concatenate(xs) if xs[0] is not None else None  # noqa: E731
+        return Samples(cat([p.state for p in parts]), cat([p.history for p in parts]),
+                       cat([p.move for p in parts]), cat([p.target for p in parts]))
+
+
+def _rows(s: Samples, sl: slice) -> Samples:
+    return Samples(s.state[sl], None if s.history is None else s.history[sl], s.move[sl], s.target[sl])
+
+
+def learn_step(net: QNet, optimizer: torch.optim.Optimizer, batch: Samples, max_grad_norm: float,
+               dtype: str = "float32") -> float:
+    """One RMSprop step on the squared error between Q(s, a) and the Monte-Carlo return
+    (forward and backward autocast to bfloat16 when ``dtype`` says so; weights stay float32)."""
+    state = torch.from_numpy(batch.state).float()
+    history = torch.from_numpy(batch.history).float() if batch.history is not None else None
+    move = torch.from_numpy(batch.move).float()
+    target = torch.from_numpy(batch.target)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bfloat16"):
+        q = net(state, history, move)
+    loss = ((q.float() - target) ** 2).mean()
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    nn.utils.clip_grad_norm_(net.parameters(), max_grad_norm)
+    optimizer.step()
+    return float(loss.detach())
+
+
+class InlineActors:
+    """The actor loop in the learner's own process (``actors=0``): slower, but the
+    whole run is a pure function of the seed."""
+
+    def __init__(self, game: Game, encoder: Encoder, nets: list[QNet], dtype: str, config: DMCConfig,
+                 objective: str, seed: int) -> None:
+        self.nets = inference_copies(nets, DTYPES[dtype])
+        self.actor = VectorActor(game, encoder, self.nets, num_envs=config.envs_per_actor,
+                                 epsilon=config.exp_epsilon, seed=seed, objective=objective)
+        self.send_frames = config.send_frames
+
+    def publish(self, nets: list[QNet], groups: list[int] | None = None) -> None:
+        for g in range(len(nets)) if groups is None else groups:
+            copy_flat_into(nn.utils.parameters_to_vector(nets[g].parameters()).detach(), self.nets[g])
+
+    def get(self, timeout: float) -> Trajectory:
+        return self.actor.collect(self.send_frames)
+
+    def close(self) -> None:
+        pass
+
+
+class RunExistsError(ValueError):
+    """The output folder already holds a run and ``resume`` was not asked for."""
+
+
+# ---- the entry point --------------------------------------------------------------------
+def train(
+    config: DMCConfig,
+    game_name: str,
+    out_dir: str | os.PathLike,
+    *,
+    minutes: float | None = None,
+    frames: int | None = None,
+    actors: int | None = None,
+    objective: str = "adp",
+    seed: int = 0,
+    resume: bool = False,
+    on_metrics: Callable[[dict], None] | None = None,
+    game_options: dict | None = None,
+    snapshot_minutes: float | None = None,
+) -> Path:
+    """Train DMC on ``game_name`` until ``minutes`` of training time or ``frames``
+    frames (totals over all resumes; neither: until interrupted), writing the run
+    into ``out_dir``. ``actors``: local actor processes (default: one per core
+    but one; 0 runs the actor inside this process, reproducibly). Returns the
+    path of the final checkpoint. ``snapshot_minutes``: also keep a copy every
+    that many minutes of training time, ``snapshots/checkpoint-MMMM.MMm.pt``
+    (learning curves, league snapshots)."""
+    out = Path(out_dir)
+    ckpt_path = out / CHECKPOINT
+    state = None
+    if resume and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
+        config = DMCConfig.from_dict(state["config"])  # the run keeps its own hyper-parameters
+        objective, seed, game_options = state["objective"], int(state["seed"]), state.get("game_options")
+        game_options = {k: v for k, v in (game_options or {}).items() if k != "objective"}
+    elif ckpt_path.exists():
+        raise RunExistsError(f"{out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+    if actors is None:
+        actors = max(1, (os.cpu_count() or 2) - 1)
+    game = build_game(game_name, objective, game_options)
+    encoder = encoder_for(game)
+    groups = list(encoder.spec.groups)
+    dtype = resolve_dtype(config.actor_dtype)
+
+    torch.manual_seed(derive_seed(seed, 0))
+    configs = net_configs(encoder, config)
+    nets = [QNet(c) for c in configs]
+    optimizers = [torch.optim.RMSprop(n.parameters(), lr=config.learning_rate, alpha=config.rmsprop_alpha,
+                                      eps=config.rmsprop_eps, momentum=config.rmsprop_momentum) for n in nets]
+    frames_done, elapsed_before, steps, episodes = 0, 0.0, 0, 0
+    if state is not None:
+        if [NetConfig.from_dict(c) for c in state["net_configs"]] != configs:
+            raise CheckpointError(f"{ckpt_path}: its networks do not fit {game_name}'s features")
+        for net, opt, sd, osd in zip(nets, optimizers, state["models"], state["optimizers"]):
+            net.load_state_dict(sd)
+            opt.load_state_dict(osd)
+        frames_done, elapsed_before = int(state["frames"]), float(state["elapsed_seconds"])
+        steps = int(state.get("extra", {}).get("learner_steps", 0))
+        episodes = int(state.get("extra", {}).get("episodes", 0))
+        torch.set_rng_state(state["rng"]["torch"])
+
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options), "objective": objective,
+              "seed": seed, "actors": actors, "minutes": minutes, "frames": frames, "groups": groups,
+              "config": {**asdict(config), "actor_dtype": dtype}, "net_configs": [c.to_dict() for c in configs],
+              "resumed_at_frames": frames_done if state is not None else None}
+    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+
+    def save(path: Path = ckpt_path) -> Path:
+        return save_checkpoint(path, {
+            "game": game_name, "game_options": dict(game.info.options), "learner": LEARNER,
+            "objective": objective, "groups": groups, "net_configs": [c.to_dict() for c in configs],
+            "models": [n.state_dict() for n in nets], "optimizers": [o.state_dict() for o in optimizers],
+            "frames": frames_done, "elapsed_seconds": elapsed_before + (time.monotonic() - start), "seed": seed,
+            "config": {**asdict(config), "mlp": list(config.mlp)}, "rng": {"torch": torch.get_rng_state()},
+            "extra": {"learner_steps": steps, "episodes": episodes},
+        })
+
+    # Actors of a resumed run get new seeds (from the frames so far): no replayed games.
+    actor_seeds = [derive_seed(seed, 1, i, frames_done) for i in range(max(1, actors))]
+    threads_before = torch.get_num_threads()
+    # the cores the actors leave, and never more threads than the caller allows (oversubscribed
+    # OpenMP threads spin and crawl)
+    torch.set_num_threads(min(threads_before, max(1, (os.cpu_count() or 1) - actors)))
+    settings = ActorSettings(game_name, dict(game.info.options), tuple(configs), config.envs_per_actor,
+                             config.exp_epsilon, objective, dtype, config.send_frames)
+    source = (InlineActors(game, encoder, nets, dtype, config, objective, actor_seeds[0]) if actors == 0
+              else ActorPool(actors, actor_seeds, settings, nets, config.max_queued))
+    batch_frames = config.batch_size * config.unroll_length
+    buffers = [GroupBuffer() for _ in groups]
+    start = time.monotonic()
+    last_save = last_log = start
+    window = {"frames": frames_done, "actor_frames": 0, "time": start,
+              "loss": [[] for _ in groups], "ret": [[0.0, 0] for _ in groups]}
+    metrics_file = open(out / "metrics.jsonl", "a")
+    if snapshot_minutes:
+        next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes
+
+    def finished() -> bool:
+        if frames is not None and frames_done >= frames:
+            return True
+        return minutes is not None and elapsed_before + time.monotonic() - start >= minutes * 60
+
+    def log(now: float) -> None:
+        span = max(now - window["time"], 1e-9)
+        row = {"time": round(elapsed_before + now - start, 3), "frames": frames_done,
+               "charts/frames": frames_done,
+               "charts/frames_per_second": round((frames_done - window["frames"]) / span, 1),
+               "charts/actor_frames_per_second": round(window["actor_frames"] / span, 1),
+               "charts/episodes": episodes, "charts/learner_steps": steps}
+        for g, name in enumerate(groups):
+            if window["loss"][g]:
+                row[f"losses/{name}"] = round(float(np.mean(window["loss"][g])), 6)
+            total, count = window["ret"][g]
+            if count:
+                row[f"charts/mean_return/{name}"] = round(total / count, 4)
+        metrics_file.write(json.dumps(row) + "\n")
+        metrics_file.flush()
+        if on_metrics is not None:
+            on_metrics(row)
+        window.update(frames=frames_done, actor_frames=0, time=now,
+                      loss=[[] for _ in groups], ret=[[0.0, 0] for _ in groups])
+
+    try:
+        source.publish(nets)
+        while not finished():
+            traj = source.get(timeout=0.5)
+            if traj is not None:
+                episodes += traj.episodes
+                window["actor_frames"] += traj.frames
+                for g, samples in traj.samples.items():
+                    buffers[g].add(samples)
+                for g, total in traj.return_sum.items():
+                    window["ret"][g][0] += total
+                    window["ret"][g][1] += traj.return_count[g]
+            for g, buf in enumerate(buffers):
+                while buf.size >= batch_frames and not finished():
+                    loss = learn_step(nets[g], optimizers[g], buf.take(batch_frames), config.max_grad_norm,
+                                      config.learner_dtype)
+                    window["loss"][g].append(loss)
+                    frames_done += batch_frames
+                    steps += 1
+                    source.publish(nets, [g])
+            now = time.monotonic()
+            if now - last_log >= config.log_interval_seconds:
+                log(now)
+                last_log = now
+            if now - last_save >= config.save_interval_minutes * 60:
+                save()
+                last_save = now
+            trained = elapsed_before + now - start
+            if snapshot_minutes and trained >= next_snapshot * 60:
+                save(out / "snapshots" / f"checkpoint-{next_snapshot:07.2f}m.pt")
+                next_snapshot += snapshot_minutes
+    except KeyboardInterrupt:
+        pass  # stop cleanly: the final checkpoint below keeps the work
+    finally:
+        source.close()
+        torch.set_num_threads(threads_before)
+    log(time.monotonic())
+    metrics_file.close()
+    return save()
+
+
+# ---- playing a checkpoint -------------------------------------------------------------
+class DMCAgent:
+    """Greedy over Q: the network of the mover's group scores every legal move.
+    It sees only what the encoder gives for the player to move."""
+
+    def __init__(self, nets: list[QNet], encoder: Encoder, name: str = "dmc") -> None:
+        self.nets, self.encoder, self.name = nets, encoder, name
+        for net in nets:
+            net.eval()
+
+    def reset(self, seed: int) -> None:
+        pass
+
+    @torch.inference_mode()
+    def q_values(self, state: State) -> tuple[list[int], np.ndarray]:
+        player = state.current_player
+        legal = state.legal_actions()
+        s, h, m = self.encoder.encode(state, player, legal)
+        net = self.nets[self.encoder.group(state, player)]
+        q = net(torch.from_numpy(s)[None], None if h is None else torch.from_numpy(h)[None],
+                torch.from_numpy(m), torch.zeros(len(legal), dtype=torch.long))
+        return legal, q.numpy()
+
+    def act(self, state: State) -> int:
+        legal = state.legal_actions()
+        if len(legal) == 1:
+            return legal[0]
+        legal, q = self.q_values(state)
+        return legal[int(q.argmax())]
+
+
+def load_agent(path: str | os.PathLike, game: Game) -> DMCAgent:
+    """The greedy agent of a DMC checkpoint for ``game``; CheckpointError if it does not fit."""
+    data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
+    encoder = encoder_for(game)
+    if list(data["groups"]) != list(encoder.spec.groups):
+        raise CheckpointError(f"{path}: networks for {', '.join(data['groups'])}, but {game!r} "
+                              f"needs {', '.join(encoder.spec.groups)}")
+    nets = []
+    for cfg, sd in zip(data["net_configs"], data["models"]):
+        net = QNet(NetConfig.from_dict(cfg))
+        if (net.config.state_dim, net.config.move_dim) != (encoder.spec.state_dim, encoder.spec.move_dim):
+            raise CheckpointError(f"{path}: its networks do not fit {game!r}'s features")
+        net.load_state_dict(sd)  # float16 exports are widened on copy
+        nets.append(net)
+    return DMCAgent(nets, encoder, name=str(path))
+
+
+# ---- a live status line -----------------------------------------------------------------
+def status_line(row: dict) -> str:
+    """``12,345,600 frames  14,210 f/s  loss landlord 0.412 ...  0:12:03``."""
+    elapsed = int(row.get("time", 0))
+    losses = " ".join(f"{k.split('/', 1)[1]} {v:.3f}" for k, v in row.items() if k.startswith("losses/"))
+    return (f"{row['frames']:,} frames  {row['charts/frames_per_second']:,.0f} f/s"
+            + (f"  loss {losses}" if losses else "")
+            + f"  {elapsed // 3600}:{elapsed // 60 % 60:02d}:{elapsed % 60:02d}")
+
+
+@contextmanager
+def live_status() -> Iterator[Callable[[dict], None]]:
+    """A rich live line that ``on_metrics`` updates: ``with live_status() as show: train(..., on_metrics=show)``."""
+    from rich.live import Live
+    from rich.text import Text
+
+    with Live(Text("starting actors..."), refresh_per_second=4, transient=False) as live:
+        yield lambda row: live.update(Text(status_line(row)))

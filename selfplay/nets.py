@@ -1,0 +1,86 @@
+"""The Q-network of Deep Monte-Carlo: Q(s, a) for every legal move of many decisions at once.
+
+As DouZero's (Zha et al. 2021, Fig. 4): an LSTM reads the recent-move history,
+its last output joins the state features and the candidate move's features,
+and an MLP of ReLU layers maps that to one value. The first MLP layer is a
+linear map of the concatenation ``[lstm_out, state, move]``; here it is
+written as two blocks, ``context_in`` on ``[lstm_out, state]`` and
+``move_in`` on the move, which is the same function (same parameters, same
+output) but lets a decision's context pass through the LSTM and the first
+block once, however many legal moves it has. DouZero instead repeats the
+history and the state once per legal move and runs the LSTM on every copy.
+
+A forward takes a batch of decisions (``state`` ``(N, S)``, ``history``
+``(N, T, F)`` or ``None``) and a batch of candidate moves (``moves``
+``(R, M)``) with ``owner`` ``(R,)``: the decision each move belongs to. For
+training, one move per decision: ``owner=None``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """Sizes of one Q-network; the encoder gives the feature sizes, the learner config the rest."""
+
+    state_dim: int
+    move_dim: int
+    history_dim: int = 0  # features per history step; 0: no history, no LSTM
+    lstm_hidden: int = 128
+    mlp: tuple[int, ...] = (512, 512, 512, 512, 512)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "mlp": list(self.mlp)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "NetConfig":
+        return cls(**{**data, "mlp": tuple(data["mlp"])})
+
+
+class QNet(nn.Module):
+    def __init__(self, config: NetConfig) -> None:
+        super().__init__()
+        self.config = config
+        if not config.mlp:
+            raise ValueError("a Q-network needs at least one hidden layer")
+        use_lstm = config.history_dim > 0
+        self.lstm = nn.LSTM(config.history_dim, config.lstm_hidden, batch_first=True) if use_lstm else None
+        context_dim = config.state_dim + (config.lstm_hidden if use_lstm else 0)
+        width = config.mlp[0]
+        self.context_in = nn.Linear(context_dim, width)
+        self.move_in = nn.Linear(config.move_dim, width, bias=False)
+        # initialise the two blocks as the one layer they stand for (PyTorch's default, fan-in of the whole input)
+        bound = 1.0 / math.sqrt(context_dim + config.move_dim)
+        with torch.no_grad():
+            for tensor in (self.context_in.weight, self.context_in.bias, self.move_in.weight):
+                tensor.uniform_(-bound, bound)
+        layers: list[nn.Module] = []
+        for a, b in zip(config.mlp, config.mlp[1:]):
+            layers += [nn.ReLU(), nn.Linear(a, b)]
+        layers += [nn.ReLU(), nn.Linear(config.mlp[-1], 1)]
+        self.body = nn.Sequential(*layers)
+
+    def context(self, state: torch.Tensor, history: torch.Tensor | None) -> torch.Tensor:
+        """First-layer pre-activation of each decision's context, ``(N, width)``."""
+        if self.lstm is not None:
+            _, (h_n, _) = self.lstm(history)
+            state = torch.cat([h_n[-1], state], dim=1)
+        return self.context_in(state)
+
+    def forward(self, state: torch.Tensor, history: torch.Tensor | None, moves: torch.Tensor,
+                owner: torch.Tensor | None = None) -> torch.Tensor:
+        """Q of each move row, shape ``(R,)``."""
+        ctx = self.context(state, history)
+        if owner is not None:
+            ctx = ctx.index_select(0, owner)
+        return self.body(ctx + self.move_in(moves)).squeeze(1)
+
+
+def num_parameters(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())

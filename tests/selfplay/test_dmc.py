@@ -1,0 +1,296 @@
+"""Deep Monte-Carlo: the network, the encoders, the batched actors, learning, the run directory, kill and resume."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import torch
+
+from selfplay import arena
+from selfplay.actors import VectorActor, inference_copies, objective_target
+from selfplay.agents import RandomAgent
+from selfplay.checkpoints import CheckpointError, load_checkpoint
+from selfplay.encoders import DouDizhuEncoder, GenericEncoder, encoder_for
+from selfplay.games import make
+from selfplay.learners.dmc import DMCConfig, RunExistsError, load_agent, status_line, train
+from selfplay.nets import NetConfig, QNet
+
+try:
+    import selfplay.games.doudizhu.game  # noqa: F401
+
+    HAVE_DOUDIZHU = True
+except ImportError:
+    HAVE_DOUDIZHU = False
+needs_doudizhu = pytest.mark.skipif(not HAVE_DOUDIZHU, reason="selfplay.games.doudizhu.game is not there yet")
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """The suite runs beside other tests (pytest -n 2 on 2 cores): one learner thread, no spinning pools."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# Small networks and batches: the tests check behaviour, not strength at scale.
+TINY = DMCConfig(lstm_hidden=16, mlp=(32, 32), batch_size=4, unroll_length=32, learning_rate=1e-3,
+                 envs_per_actor=16, send_frames=256, log_interval_seconds=0.5)
+
+
+def random_nets(encoder, config=TINY, seed=0):
+    torch.manual_seed(seed)
+    spec = encoder.spec
+    cfg = NetConfig(spec.state_dim, spec.move_dim, spec.history_dim, config.lstm_hidden, config.mlp)
+    return [QNet(cfg) for _ in spec.groups]
+
+
+# ---- the network -------------------------------------------------------------------------
+def test_split_first_layer_is_a_linear_map_of_lstm_state_and_move_concatenated():
+    torch.manual_seed(0)
+    net = QNet(NetConfig(state_dim=7, move_dim=5, history_dim=4, lstm_hidden=6, mlp=(8, 8)))
+    state, history, move = torch.rand(3, 7), torch.rand(3, 2, 4), torch.rand(3, 5)
+    dense1 = torch.nn.Linear(6 + 7 + 5, 8)
+    with torch.no_grad():
+        dense1.weight.copy_(torch.cat([net.context_in.weight, net.move_in.weight], dim=1))
+        dense1.bias.copy_(net.context_in.bias)
+        _, (h, _) = net.lstm(history)
+        want = net.body(dense1(torch.cat([h[-1], state, move], dim=1))).squeeze(1)
+        assert torch.allclose(net(state, history, move), want, atol=1e-6)
+
+
+def test_one_batched_forward_scores_every_move_of_many_decisions_as_one_at_a_time():
+    torch.manual_seed(1)
+    net = QNet(NetConfig(state_dim=7, move_dim=5, history_dim=4, lstm_hidden=6, mlp=(8, 8)))
+    counts = [3, 1, 4]
+    state, history = torch.rand(3, 7), torch.rand(3, 2, 4)
+    moves = torch.rand(sum(counts), 5)
+    owner = torch.tensor([0, 0, 0, 1, 2, 2, 2, 2])
+    with torch.no_grad():
+        batched = net(state, history, moves, owner)
+        single = torch.cat([net(state[i:i + 1], history[i:i + 1], moves[owner == i], torch.zeros(n, dtype=torch.long))
+                            for i, n in enumerate(counts)])
+    assert torch.allclose(batched, single, atol=1e-6)
+
+
+# ---- encoders ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["kuhn", "leduc", "tictactoe", "connect4"])
+def test_generic_encoder_is_the_observation_and_a_one_hot_move_with_a_network_per_seat(name):
+    game = make(name)
+    encoder = encoder_for(game)
+    assert isinstance(encoder, GenericEncoder)
+    state = game.new_initial_state(seed=3)
+    legal = state.legal_actions()
+    s, h, m = encoder.encode(state, state.current_player, legal)
+    assert h is None and s.dtype == m.dtype == np.float32
+    assert s.shape == (encoder.spec.state_dim,) and np.array_equal(s, state.observation(state.current_player).ravel())
+    assert m.shape == (len(legal), game.num_actions) and (m.argmax(1) == legal).all()
+    assert encoder.spec.groups == tuple(f"seat{p}" for p in range(game.num_players))
+
+
+@needs_doudizhu
+def test_doudizhu_encoder_gives_douzero_shapes_a_network_per_role_and_only_what_the_player_sees():
+    game = make("doudizhu")
+    encoder = encoder_for(game)
+    assert isinstance(encoder, DouDizhuEncoder)
+    assert encoder.spec.groups == ("landlord", "landlord_down", "landlord_up")
+    state = game.new_initial_state(seed=5)
+    rng = np.random.default_rng(0)
+    for ply in range(9):
+        player = state.current_player
+        assert encoder.group(state, player) == player  # landlord at seat 0, then down, then up
+        legal = state.legal_actions()
+        s, h, m = encoder.encode(state, player, legal)
+        assert s.shape == (626,) and h.shape == (5, 162) and m.shape == (len(legal), 58)
+        for part in (s, h, m):  # flags only: they travel to the learner as uint8
+            assert set(np.unique(part)) <= {0.0, 1.0}
+        other = state.resample_hidden(player, rng)  # other hidden cards, same view
+        s2, h2, m2 = encoder.encode(other, player, legal)
+        assert np.array_equal(s, s2) and np.array_equal(h, h2) and np.array_equal(m, m2)
+        state.apply(legal[int(rng.integers(len(legal)))])
+    assert encoder_for(make("doudizhu", bidding=True)).spec.groups[-1] == "bidder"
+
+
+# ---- actors ----------------------------------------------------------------------------------
+def test_targets_are_each_deciders_final_return_and_wp_keeps_only_the_sign():
+    assert objective_target([4.0, -2.0, -2.0], "adp") == [4.0, -2.0, -2.0]
+    assert objective_target([4.0, -2.0, 0.0], "wp") == [1.0, -1.0, 0.0]
+    game = make("kuhn")
+    encoder = encoder_for(game)
+    actor = VectorActor(game, encoder, random_nets(encoder), num_envs=1, epsilon=0.5, seed=4)
+    for _ in range(20):
+        start = actor.states[0].clone()
+        plies = 0
+        while actor.out_frames == 0:
+            actor.step()
+            plies += 1
+        traj = actor.collect(1)
+        assert traj.episodes == 1 and traj.frames == plies
+        # Kuhn's seats alternate (ply k is seat k % 2): replay the chosen moves from the samples
+        for k in range(plies):
+            start.apply(int(traj.samples[k % 2].move[k // 2].argmax()))
+        assert start.is_terminal()
+        for seat, samples in traj.samples.items():
+            assert samples.target.tolist() == [start.returns()[seat]] * len(samples)
+
+
+@pytest.mark.parametrize("name", ["leduc"] + (["doudizhu"] if HAVE_DOUDIZHU else []))
+def test_same_seed_same_trajectories_other_seed_other_ones(name):
+    game = make(name)
+    encoder = encoder_for(game)
+
+    def run(seed):
+        nets = inference_copies(random_nets(encoder), torch.bfloat16)
+        actor = VectorActor(game, encoder, nets, num_envs=8, epsilon=0.1, seed=seed)
+        return [actor.collect(300) for _ in range(2)]
+
+    def flat(trajs):
+        return [(g, s.state.tobytes(), s.move.tobytes(), s.target.tobytes(), None if s.history is None else
+                 s.history.tobytes()) for t in trajs for g, s in sorted(t.samples.items())]
+
+    a, b, c = run(1), run(1), run(2)
+    assert flat(a) == flat(b)
+    assert flat(a) != flat(c)
+    assert all(t.frames >= 300 for t in a)
+
+
+def test_actor_plays_every_game_to_the_end_and_labels_every_decision():
+    game = make("leduc")
+    encoder = encoder_for(game)
+    actor = VectorActor(game, encoder, random_nets(encoder), num_envs=4, epsilon=0.0, seed=0)
+    traj = actor.collect(500)
+    assert traj.episodes > 50 and traj.frames >= 500
+    assert set(traj.samples) == {0, 1}
+    for samples in traj.samples.values():
+        assert samples.state.shape[1] == 40 and samples.move.shape[1] == 3
+        assert samples.move.sum(1).tolist() == [1.0] * len(samples)  # the chosen move, one-hot
+        assert np.all(np.abs(samples.target) <= 13)
+
+
+# ---- learning -------------------------------------------------------------------------------
+def test_dmc_learns_leduc_to_beat_random(tmp_path):
+    # more exploration than DouZero's 0.01: in a game this small, pure self-play can settle on never raising
+    config = DMCConfig(mlp=(64, 64), batch_size=8, unroll_length=32, learning_rate=1e-3, envs_per_actor=32,
+                       send_frames=256, actor_dtype="float32", exp_epsilon=0.1)
+    path = train(config, "leduc", tmp_path / "run", frames=100_000, actors=0, seed=2)
+    game = make("leduc")
+    result = arena.play(game, [load_agent(path, game), RandomAgent()], decks=1000, seed=9)
+    stats = result.stats()[f"0:{path}"]["all"]
+    assert stats.score - stats.score_ci > 0.3  # chips per hand; random vs random is 0
+
+
+def test_inline_run_is_a_function_of_the_seed(tmp_path):
+    def weights(seed, name):
+        path = train(TINY, "leduc", tmp_path / name, frames=8000, actors=0, seed=seed)
+        return load_checkpoint(path)["models"]
+
+    one, two, other = weights(5, "a"), weights(5, "b"), weights(6, "c")
+    same = lambda x, y: all(torch.equal(a[k], b[k]) for a, b in zip(x, y) for k in a)  # noqa: E731
+    assert same(one, two) and not same(one, other)
+
+
+@needs_doudizhu
+def test_dmc_landlord_beats_random_peasants_far_more_often_than_a_random_landlord(tmp_path):
+    """The issue's learning test: a short run on 2 cores (one actor process + the learner)."""
+    config = DMCConfig(lstm_hidden=64, mlp=(128, 128, 128), batch_size=8, unroll_length=64, learning_rate=1e-3,
+                       envs_per_actor=64, send_frames=512)
+    start = time.monotonic()
+    path = train(config, "doudizhu", tmp_path / "run", frames=250_000, actors=1, seed=1)
+    took = time.monotonic() - start
+    game = make("doudizhu")
+    trained = arena.play(game, [load_agent(path, game), RandomAgent()], decks=150, seed=21)
+    baseline = arena.play(game, [RandomAgent(), RandomAgent()], decks=150, seed=21)
+    landlord = trained.stats()[f"0:{path}"]["landlord"]
+    random_landlord = baseline.stats()["0:random"]["landlord"]
+    print(f"\ntrained in {took:.0f} s: landlord WP {landlord.win_rate:.3f} "
+          f"[{landlord.win_rate_low:.3f}, {landlord.win_rate_high:.3f}] vs random peasants; "
+          f"random landlord {random_landlord.win_rate:.3f} on the same {landlord.games} decks")
+    assert landlord.win_rate_low > random_landlord.win_rate_high
+    assert landlord.win_rate > random_landlord.win_rate + 0.2
+
+
+# ---- the run directory and agents ---------------------------------------------------------------
+def test_run_writes_config_metrics_and_a_checkpoint_agent_and_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "run"
+    seen = []
+    config = DMCConfig(**{**TINY.__dict__, "log_interval_seconds": 0.0})
+    path = train(config, "kuhn", out, frames=4000, actors=1, seed=3, objective="wp", on_metrics=seen.append)
+    record = json.loads((out / "config.json").read_text())
+    assert record["seed"] == 3 and record["objective"] == "wp" and record["game"] == "kuhn"
+    assert record["config"]["learning_rate"] == 1e-3 and record["config"]["actor_dtype"] in ("float32", "bfloat16")
+    rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    assert rows and rows == seen and rows[-1]["frames"] >= 4000
+    assert {"charts/frames", "charts/frames_per_second", "losses/seat0", "losses/seat1"} <= set().union(*rows)
+    with_loss = next(row for row in rows if "losses/seat0" in row)
+    assert "frames" in status_line(with_loss) and "seat0" in status_line(with_loss)
+    data = load_checkpoint(path, expect_game="kuhn", expect_learner="dmc")
+    assert data["frames"] == rows[-1]["frames"] and data["objective"] == "wp"
+    agent = load_agent(path, make("kuhn"))
+    state = make("kuhn").new_initial_state(seed=0)
+    assert agent.act(state) in state.legal_actions()
+    with pytest.raises(CheckpointError):
+        load_agent(path, make("leduc"))
+    with pytest.raises(RunExistsError):
+        train(TINY, "kuhn", out, frames=4000, actors=0)
+
+
+@needs_doudizhu
+def test_a_checkpoint_of_the_fixed_landlord_game_does_not_load_for_bidding(tmp_path):
+    path = train(TINY, "doudizhu", tmp_path / "run", frames=3000, actors=0)
+    assert load_agent(path, make("doudizhu")).act(make("doudizhu").new_initial_state(seed=1)) is not None
+    with pytest.raises(CheckpointError):
+        load_agent(path, make("doudizhu", bidding=True))
+
+
+# ---- kill and resume -------------------------------------------------------------------------------
+def _alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_sigkilled_run_resumes_from_its_last_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    config = {**TINY.__dict__, "save_interval_minutes": 0.01}
+    script = textwrap.dedent(f"""
+        from selfplay.learners.dmc import DMCConfig, train
+        train(DMCConfig(**{config!r}), "leduc", {str(out)!r}, frames=10**9, actors=1, seed=4)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    ckpt = out / "checkpoint.pt"
+    try:
+        deadline = time.monotonic() + 120
+        while not (ckpt.exists() and load_checkpoint(ckpt)["frames"] > 0):
+            assert proc.poll() is None, "the training run died"
+            assert time.monotonic() < deadline, "no checkpoint after 120 s"
+            time.sleep(0.2)
+        time.sleep(1.0)  # let it train and save a little more
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 10
+    while _alive(proc.pid) and time.monotonic() < deadline:  # its actor sees the learner gone and exits
+        time.sleep(0.1)
+    if _alive(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("actor processes outlived their killed learner")
+
+    at_kill = load_checkpoint(ckpt)
+    frames, steps = at_kill["frames"], at_kill["extra"]["learner_steps"]
+    assert frames > 0
+    with pytest.raises(RunExistsError):
+        train(TINY, "leduc", out, frames=10**9, actors=0)
+    path = train(TINY, "leduc", out, frames=frames + 5000, actors=1, resume=True)
+    final = load_checkpoint(path)
+    assert json.loads((out / "config.json").read_text())["resumed_at_frames"] == frames
+    assert final["frames"] >= frames + 5000 and final["seed"] == 4
+    batch = TINY.batch_size * TINY.unroll_length
+    assert final["extra"]["learner_steps"] - steps == (final["frames"] - frames) // batch
+    assert final["elapsed_seconds"] > at_kill["elapsed_seconds"]

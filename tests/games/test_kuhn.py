@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from selfplay.games import IllegalActionError, make
 
+from scripted import play, random_game
+
 J, Q, K = 0, 1, 2
 DEALS = list(itertools.permutations(range(3), 2))
 
@@ -20,13 +22,6 @@ DEALS = list(itertools.permutations(range(3), 2))
 @pytest.fixture(scope="module")
 def game():
     return make("kuhn")
-
-
-def play(game, deal, actions):
-    state = game.new_initial_state(deal=deal)
-    for a in actions:
-        state.apply(a)
-    return state
 
 
 def equilibrium(alpha: Fraction):
@@ -241,15 +236,6 @@ def test_agrees_with_openspiel_on_every_game():
 
 seeds = st.integers(0, 2**32 - 1)
 choices = st.lists(st.integers(0, 1), min_size=3, max_size=3)
-
-
-def random_game(game, seed, picks, steps=None):
-    state = game.new_initial_state(seed=seed)
-    for pick in picks[:steps]:
-        if state.is_terminal():
-            break
-        state.apply(state.legal_actions()[pick])
-    return state
 
 
 @settings(deadline=None, max_examples=100)

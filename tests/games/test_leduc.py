@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from selfplay.games import IllegalActionError, make
 
+from scripted import play, random_game
+
 FOLD, CALL, RAISE = 0, 1, 2
 JS, JH, QS, QH, KS, KH = range(6)
 
@@ -19,13 +21,6 @@ JS, JH, QS, QH, KS, KH = range(6)
 @pytest.fixture(scope="module")
 def game():
     return make("leduc")
-
-
-def play(game, deal, actions):
-    state = game.new_initial_state(deal=deal)
-    for a in actions:
-        state.apply(a)
-    return state
 
 
 CHECKS = [CALL, CALL, CALL, CALL]
@@ -248,16 +243,6 @@ def test_agrees_with_openspiel_on_every_game():
 MAX_ACTIONS = 8  # two rounds of at most four actions
 seeds = st.integers(0, 2**32 - 1)
 choices = st.lists(st.integers(0, 2), min_size=MAX_ACTIONS, max_size=MAX_ACTIONS)
-
-
-def random_game(game, seed, picks, steps=None):
-    state = game.new_initial_state(seed=seed)
-    for pick in picks[:steps]:
-        if state.is_terminal():
-            break
-        legal = state.legal_actions()
-        state.apply(legal[pick % len(legal)])
-    return state
 
 
 @settings(deadline=None, max_examples=150)

@@ -32,7 +32,7 @@ import torch
 
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, make
-from selfplay.nets import NetConfig, QNet
+from selfplay.nets import NetConfig, QNet, decision_q_values
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
@@ -132,18 +132,7 @@ class VectorActor:
 
     def _greedy(self, group: int, feats: list) -> list[int]:
         """Index of the best legal move of each decision, from one forward pass."""
-        counts = [len(f[2]) for f in feats]
-        dt = self.dtype
-        state = torch.from_numpy(np.stack([f[0] for f in feats])).to(dt)
-        history = torch.from_numpy(np.stack([f[1] for f in feats])).to(dt) if self.spec.history_len else None
-        moves = torch.from_numpy(np.concatenate([f[2] for f in feats])).to(dt)
-        owner = torch.from_numpy(np.repeat(np.arange(len(feats)), counts))
-        q = self.nets[group](state, history, moves, owner).float().numpy()
-        out, start = [], 0
-        for n in counts:
-            out.append(int(q[start:start + n].argmax()))
-            start += n
-        return out
+        return [int(q.argmax()) for q in decision_q_values(self.nets[group], feats)]
 
     def _finish(self, e: int, returns: list[float]) -> None:
         targets = objective_target(returns, self.objective)

@@ -22,6 +22,12 @@ from selfplay.games import Game, State
 
 
 class Agent(Protocol):
+    """``reset(seed)`` starts a game; ``act(state)`` picks the move of the player to move.
+
+    An agent may also define ``act_batch(states) -> list[int]``: then it must be a
+    pure function of the state (no per-game memory, no randomness), and the arena
+    scores the pending decisions of all its concurrent games in one call."""
+
     name: str
 
     def act(self, state: State) -> int: ...

@@ -7,7 +7,7 @@ for games without one) and one row of move features per legal action
 network a decision belongs to (its *group*): DouDizhu has one network per
 role (landlord, landlord_down, landlord_up), other games one per seat.
 
-- DouDizhu: the DouZero-style features of ``selfplay.games.doudizhu.features``
+- DouDizhu: ``selfplay.games.doudizhu.features.douzero_features``
   (state ``x`` 626, history ``z`` 5 x 162, moves 58).
 - Any other game: the state is ``state.observation(player)`` flattened and a
   move is a one-hot of its action index (fine for small action spaces: Kuhn,
@@ -20,7 +20,6 @@ by four; ``float32`` otherwise.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,15 +73,15 @@ class GenericEncoder(Encoder):
 
 
 class DouDizhuEncoder(Encoder):
-    """DouZero's inputs from ``games.doudizhu.features``: ``x``, ``z`` and the move rows.
+    """DouZero's inputs from ``douzero_features``: ``x``, ``z`` and the move rows.
 
     Groups are the roles; with ``bidding=True`` a fourth network, ``bidder``,
     takes the bids (no role is known yet)."""
 
     def __init__(self, game: Game) -> None:
-        # the package exports the function ``features`` under the module's name
-        ddz = importlib.import_module("selfplay.games.doudizhu.features")
-        self._features = ddz.features
+        from selfplay.games.doudizhu import features as ddz
+
+        self._features = ddz.douzero_features
         self.bidding = bool(game.info.options.get("bidding", False))
         groups = ("landlord", "landlord_down", "landlord_up") + (("bidder",) if self.bidding else ())
         self._group_of = {name: i for i, name in enumerate(groups)}

@@ -13,14 +13,17 @@ history and the state once per legal move and runs the LSTM on every copy.
 A forward takes a batch of decisions (``state`` ``(N, S)``, ``history``
 ``(N, T, F)`` or ``None``) and a batch of candidate moves (``moves``
 ``(R, M)``) with ``owner`` ``(R,)``: the decision each move belongs to. For
-training, one move per decision: ``owner=None``.
+training, one move per decision: ``owner=None``. ``decision_q_values`` packs
+encoded decisions (an encoder's ``(state, history, moves)``) into that form.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -74,12 +77,46 @@ class QNet(nn.Module):
         return self.context_in(state)
 
     def forward(self, state: torch.Tensor, history: torch.Tensor | None, moves: torch.Tensor,
-                owner: torch.Tensor | None = None) -> torch.Tensor:
-        """Q of each move row, shape ``(R,)``."""
+                owner: torch.Tensor | None = None, *, row_exact: bool = False) -> torch.Tensor:
+        """Q of each move row, shape ``(R,)``. ``row_exact``: take the one-unit output layer
+        as a two-unit one (a matrix product rather than a matrix-vector one, whose rounding
+        depends on the number of rows), for ``decision_q_values``."""
         ctx = self.context(state, history)
         if owner is not None:
             ctx = ctx.index_select(0, owner)
-        return self.body(ctx + self.move_in(moves)).squeeze(1)
+        if not row_exact:
+            return self.body(ctx + self.move_in(moves)).squeeze(1)
+        hidden, out = self.body[:-1](ctx + self.move_in(moves)), self.body[-1]
+        return nn.functional.linear(hidden, out.weight.expand(2, -1), out.bias.expand(2))[:, 0]
+
+
+# A decision's Q values must not depend on the batch it is scored in (the arena's lockstep
+# play gives the same games as one-at-a-time play). A matrix product computes each row alike
+# whatever the number of rows, except through other kernels for very few rows (MKL: below 4)
+# or a single output column (matrix-vector): so products get at least MIN_ROWS rows (padding)
+# and the output layer two columns (``row_exact``).
+MIN_ROWS = 8
+
+
+@torch.inference_mode()
+def decision_q_values(net: QNet, decisions: Sequence[tuple]) -> list[np.ndarray]:
+    """Q of every legal move of each decision ``(state, history or None, moves)``
+    (an encoder's output), float32, from one forward pass in the net's dtype; the same
+    values for a decision whatever the other decisions (see ``MIN_ROWS``)."""
+    dt = next(net.parameters()).dtype
+    counts = [len(d[2]) for d in decisions]
+    padded = list(decisions) + [decisions[0]] * max(0, MIN_ROWS - len(decisions))  # padding, dropped below
+    state = torch.from_numpy(np.stack([d[0] for d in padded])).to(dt)
+    history = None if decisions[0][1] is None else torch.from_numpy(np.stack([d[1] for d in padded])).to(dt)
+    moves = [d[2] for d in decisions]
+    total = sum(counts)
+    if total < MIN_ROWS:
+        moves.append(np.repeat(moves[0][:1], MIN_ROWS - total, axis=0))
+    owner = np.repeat(np.arange(len(decisions)), counts)
+    owner = torch.from_numpy(np.pad(owner, (0, max(0, MIN_ROWS - total))))
+    q = net(state, history, torch.from_numpy(np.concatenate(moves)).to(dt), owner, row_exact=True)
+    q = q.float().numpy()
+    return np.split(q[:total], np.cumsum(counts)[:-1])
 
 
 def num_parameters(net: nn.Module) -> int:

@@ -18,7 +18,7 @@ and docs/doudizhu.md for the whole picture.
 """
 
 from selfplay.games.doudizhu.cards import RANKS, CardError, format_hand, normalize, parse
-from selfplay.games.doudizhu.features import features
+from selfplay.games.doudizhu.features import douzero_features
 from selfplay.games.doudizhu.game import BID_BASE, NUM_ACTIONS, DouDizhu, DouDizhuState
 from selfplay.games.doudizhu.legal import check_move, legal_indices, legal_moves
 from selfplay.games.doudizhu.moves import (
@@ -27,6 +27,6 @@ from selfplay.games.doudizhu.moves import (
 
 __all__ = [
     "BID_BASE", "NUM_ACTIONS", "NUM_MOVES", "PASS", "RANKS", "TYPE_NAMES", "CardError", "DouDizhu", "DouDizhuState",
-    "Move", "MoveError", "beats", "beats_index", "check_move", "classify", "features", "format_hand", "index_of",
+    "Move", "MoveError", "beats", "beats_index", "check_move", "classify", "douzero_features", "format_hand", "index_of",
     "legal_indices", "legal_moves", "move_info", "normalize", "parse",
 ]

@@ -118,7 +118,7 @@ def _fill_x(state, player: int, out: np.ndarray) -> None:
     out[622 + state._bid] = 1.0
 
 
-def features(state, player: int | None = None) -> dict:
+def douzero_features(state, player: int | None = None) -> dict:
     """DouZero-style features of the player to move (or ``player``).
 
     Returns a dict of numpy arrays: ``x`` (626,) state without action; ``z``

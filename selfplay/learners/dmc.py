@@ -34,7 +34,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -47,7 +47,7 @@ from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State, make, options_of
-from selfplay.nets import NetConfig, QNet
+from selfplay.nets import NetConfig, QNet, decision_q_values
 
 LEARNER = "dmc"
 CHECKPOINT = "checkpoint.pt"
@@ -354,7 +354,14 @@ def train(
 # ---- playing a checkpoint -------------------------------------------------------------
 class DMCAgent:
     """Greedy over Q: the network of the mover's group scores every legal move.
-    It sees only what the encoder gives for the player to move."""
+    It sees only what the encoder gives for the player to move.
+
+    Stateless (``reset`` does nothing), so ``act_batch`` can take the decisions
+    of many games at once, as the arena's lockstep play does: one forward pass
+    per group network for all of them (``nets.decision_q_values``), and a
+    decision's Q values come out to the same bits in any batch (with torch on
+    one thread, as the arena runs it), so batching never changes a move.
+    ``act(state)`` is ``act_batch([state])[0]``."""
 
     def __init__(self, nets: list[QNet], encoder: Encoder, name: str = "dmc") -> None:
         self.nets, self.encoder, self.name = nets, encoder, name
@@ -364,22 +371,32 @@ class DMCAgent:
     def reset(self, seed: int) -> None:
         pass
 
-    @torch.inference_mode()
     def q_values(self, state: State) -> tuple[list[int], np.ndarray]:
         player = state.current_player
         legal = state.legal_actions()
-        s, h, m = self.encoder.encode(state, player, legal)
         net = self.nets[self.encoder.group(state, player)]
-        q = net(torch.from_numpy(s)[None], None if h is None else torch.from_numpy(h)[None],
-                torch.from_numpy(m), torch.zeros(len(legal), dtype=torch.long))
-        return legal, q.numpy()
+        return legal, decision_q_values(net, [self.encoder.encode(state, player, legal)])[0]
+
+    def act_batch(self, states: Sequence[State]) -> list[int]:
+        """The greedy move of each state; forced moves (one legal action) skip the networks."""
+        actions: list[int] = [0] * len(states)
+        by_group: dict[int, list[tuple[int, list[int], tuple]]] = {}
+        for i, state in enumerate(states):
+            legal = state.legal_actions()
+            if len(legal) == 1:
+                actions[i] = legal[0]
+                continue
+            player = state.current_player
+            by_group.setdefault(self.encoder.group(state, player), []).append(
+                (i, legal, self.encoder.encode(state, player, legal)))
+        for group, pending in by_group.items():
+            qs = decision_q_values(self.nets[group], [feats for _, _, feats in pending])
+            for (i, legal, _), q in zip(pending, qs):
+                actions[i] = legal[int(q.argmax())]
+        return actions
 
     def act(self, state: State) -> int:
-        legal = state.legal_actions()
-        if len(legal) == 1:
-            return legal[0]
-        legal, q = self.q_values(state)
-        return legal[int(q.argmax())]
+        return self.act_batch([state])[0]
 
 
 def load_agent(path: str | os.PathLike, game: Game) -> DMCAgent:

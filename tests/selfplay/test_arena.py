@@ -106,3 +106,132 @@ def test_pettingzoo_env_plays_in_the_arena():
         assert rec.moves >= 1
     replay = arena.play(game, [RandomAgent(), RandomAgent()], games=20, seed=0)
     assert replay.records == result.records
+
+
+
+# ---- lockstep play: many games at once, the same games as one at a time ------------------------
+class BatchingFirstLegal(FirstLegal):
+    """FirstLegal with ``act_batch``; keeps the size of every batch it is given."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def act_batch(self, states):
+        self.sizes.append(len(states))
+        return [self.act(s) for s in states]
+
+
+class OneAtATime:
+    """An agent with its ``act_batch`` hidden: the arena asks it one state at a time."""
+
+    def __init__(self, agent):
+        self.agent, self.name = agent, agent.name
+
+    def reset(self, seed):
+        self.agent.reset(seed)
+
+    def act(self, state):
+        return self.agent.act(state)
+
+
+def tiny_dmc_agent(game, seed=0):
+    """A greedy DMC agent on small untrained networks: near-ties everywhere, a hard case for batching."""
+    import torch
+
+    from selfplay.encoders import encoder_for
+    from selfplay.learners.dmc import DMCAgent, DMCConfig, net_configs
+    from selfplay.nets import QNet
+
+    torch.manual_seed(seed)
+    encoder = encoder_for(game)
+    return DMCAgent([QNet(c) for c in net_configs(encoder, DMCConfig(lstm_hidden=16, mlp=(32, 32)))], encoder)
+
+
+def replays(game, make_agents, **kwargs):
+    """Records of one match at several batch sizes and worker counts."""
+    return {(batch, workers): arena.play(game, make_agents(), batch=batch, workers=workers, **kwargs).records
+            for batch, workers in [(1, 1), (5, 1), (64, 1), (1, 2), (5, 2)]}
+
+
+def test_act_batch_takes_the_decisions_of_all_running_games_in_one_call():
+    game = make("connect4")
+    agent = BatchingFirstLegal()
+    seen = []
+    batched = arena.play(game, [agent, ImmediateWinner()], games=10, seed=3, on_result=seen.append)
+    # default batch: all ten games run at once; each round the agent moves in the five where it is to move
+    assert max(agent.sizes) == 5
+    assert batched.records == arena.play(game, [FirstLegal(), ImmediateWinner()], games=10, seed=3).records
+    assert sorted(seen, key=lambda r: r.index) == batched.records
+
+
+def test_play_runs_torch_on_one_thread_as_its_workers_do():
+    import torch
+
+    class Threads(FirstLegal):
+        def act(self, state):
+            seen.add(torch.get_num_threads())
+            return super().act(state)
+
+    seen = set()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        arena.play(make("tictactoe"), [Threads(), FirstLegal()], games=2)
+        assert seen == {1} and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_random_agents_replay_the_same_games_for_any_batch_and_worker_count():
+    game = make("doudizhu")
+    runs = replays(game, lambda: [RandomAgent(), RandomAgent()], decks=8, seed=4)
+    assert all(records == runs[1, 1] for records in runs.values())
+    # one instance in both slots keeps one rng per game, as in one-at-a-time play
+    shared = RandomAgent()
+    aliased = replays(game, lambda: [shared, shared], decks=4, seed=4)
+    assert all(records == aliased[1, 1] for records in aliased.values())
+    assert aliased[1, 1] != runs[1, 1][:8]
+
+
+def test_greedy_dmc_agent_replays_the_same_games_for_any_batch_and_worker_count():
+    game = make("doudizhu")
+    dmc = tiny_dmc_agent(game)
+    runs = replays(game, lambda: [dmc, RandomAgent()], decks=10, seed=5)
+    assert all(records == runs[1, 1] for records in runs.values())
+    assert arena.play(game, [OneAtATime(dmc), RandomAgent()], decks=10, seed=5).records == runs[1, 1]
+
+
+@pytest.fixture
+def one_torch_thread():
+    """As the arena plays: one torch thread (a multi-threaded matrix product splits its work by the shape)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_dmc_act_batch_is_act_of_each_state_and_scores_a_decision_to_the_same_bits_in_any_batch(one_torch_thread):
+    import numpy as np
+
+    from selfplay.nets import decision_q_values
+
+    game = make("doudizhu")
+    dmc = tiny_dmc_agent(game, seed=1)
+    rng = np.random.default_rng(0)
+    states = []
+    for g in range(6):
+        state = game.new_initial_state(seed=g)
+        while not state.is_terminal():
+            states.append(state.clone())
+            legal = state.legal_actions()
+            state.apply(legal[rng.integers(len(legal))])
+    assert dmc.act_batch(states) == [dmc.act(s) for s in states]
+    scored = [s for s in states if len(s.legal_actions()) > 1 and dmc.encoder.group(s, s.current_player) == 0]
+    decisions = [dmc.encoder.encode(s, s.current_player, s.legal_actions()) for s in scored]
+    alone = [decision_q_values(dmc.nets[0], [d])[0] for d in decisions]
+    for size in (2, 3, 7, 64):
+        for start in range(0, len(decisions), size):
+            batch = decision_q_values(dmc.nets[0], decisions[start:start + size])
+            assert all(np.array_equal(q, a) for q, a in zip(batch, alone[start:start + size]))

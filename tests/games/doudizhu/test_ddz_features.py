@@ -3,7 +3,7 @@
 import numpy as np
 from ddz_helpers import complete_deal, new_game, play
 
-from selfplay.games.doudizhu import features
+from selfplay.games.doudizhu import douzero_features
 from selfplay.games.doudizhu.cards import parse
 from selfplay.games.doudizhu.features import (
     ACTION_SIZE, OBSERVATION_SIZE, X_BATCH_SIZE, X_SIZE, cards_vector, cards_vectors, move_vectors,
@@ -51,7 +51,7 @@ def test_observation_layout_by_hand():
 
 def test_features_dict_shapes_and_rows():
     state = play(new_game().new_initial_state(deal=DEAL), "8")
-    f = features(state)
+    f = douzero_features(state)
     n = len(state.legal_actions())
     assert f["x"].shape == (X_SIZE,) and f["z"].shape == (5, 162)
     assert f["moves"].shape == (n, ACTION_SIZE) and f["x_batch"].shape == (n, X_BATCH_SIZE)
@@ -61,7 +61,7 @@ def test_features_dict_shapes_and_rows():
     for row, action in zip(f["moves"], f["actions"]):
         assert row[:54].sum() == MOVE_SIZE[action] and not row[54:].any()
     assert np.array_equal(f["x_batch"][:, :X_SIZE], np.broadcast_to(f["x"], (n, X_SIZE)))
-    assert features(state, 0)["moves"].shape == (0, ACTION_SIZE)
+    assert douzero_features(state, 0)["moves"].shape == (0, ACTION_SIZE)
 
 
 def test_bidding_features():
@@ -70,5 +70,5 @@ def test_bidding_features():
     assert list(obs[621:626]) == [1, 0, 1, 0, 0]
     assert not obs[549:552].any() and not obs[552:606].any()  # no landlord, kitty hidden
     assert obs[54:108].sum() == 37  # 54 - my 17 cards, kitty included
-    f = features(state)
+    f = douzero_features(state)
     assert f["moves"][:, 54:].tolist() == [[1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]

@@ -9,6 +9,14 @@ version can put actors on Ray without touching either side's logic:
 - ``SharedWeights`` (learner -> actors): each network's parameters as one
   flat float32 vector in shared memory, and a version counter the actors poll.
 
+- ``OpponentPlan`` (learner side -> actors, optional): who sits where in the
+  next games. Without one every seat plays the learner's networks (pure
+  self-play, as DouZero trains); a league publishes plans from its
+  matchmaking, and then some seats play frozen opponents (any agent spec:
+  past snapshots, baselines). Only the learner's own decisions become
+  samples; each finished game with an opponent is reported back as an
+  outcome (opponent, learner seats, returns) for the matchmaking.
+
 ``VectorActor`` is the loop itself and runs anywhere (in the learner's
 process for a fully reproducible run, or in an actor process). Each ``step``
 makes one decision in each of its B games: it encodes every pending
@@ -50,6 +58,10 @@ class Samples:
         return len(self.target)
 
 
+#: A game with an opponent, as reported back: (opponent key, learner seats, returns per seat).
+Outcome = tuple[str, tuple[int, ...], tuple[float, ...]]
+
+
 @dataclass
 class Trajectory:
     """What an actor sends: samples per group, and episode counts for metrics."""
@@ -60,10 +72,34 @@ class Trajectory:
     return_sum: dict[int, float] = field(default_factory=dict)  # per group: one return per seat and episode
     return_count: dict[int, int] = field(default_factory=dict)
     weights_version: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
 
     @property
     def frames(self) -> int:
         return sum(len(s) for s in self.samples.values())
+
+
+@dataclass(frozen=True)
+class OpponentPlan:
+    """Seatings for the actors' next games. ``tables``: one entry per seat, ``None``
+    for the learner, else an opponent key; a new game draws a table uniformly
+    (a matchmaker samples the tables, so their frequencies are its choices).
+    ``specs``: the agent spec of each opponent key. A game keeps the table it
+    started with when a new plan arrives."""
+
+    tables: tuple[tuple[str | None, ...], ...]
+    specs: dict[str, str]
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.tables:
+            raise ValueError("an opponent plan needs at least one table")
+        for table in self.tables:
+            if None not in table:
+                raise ValueError(f"table {table}: the learner must hold a seat")
+            missing = {k for k in table if k is not None} - set(self.specs)
+            if missing:
+                raise ValueError(f"table {table}: no agent spec for {', '.join(sorted(missing))}")
 
 
 def objective_target(returns: Sequence[float], objective: str) -> list[float]:
@@ -84,14 +120,40 @@ class VectorActor:
         self.dtype = next(self.nets[0].parameters()).dtype
         self.store = np.dtype(self.spec.storage_dtype)
         self.rng = np.random.default_rng(seed)
-        self.states = [self._new_game() for _ in range(num_envs)]
-        # per game: (player, group, state, history, move) of every decision so far
+        self.plan: OpponentPlan | None = None
+        self.specs: dict[str, str] = {}  # every opponent key seen: games under an old plan may still need it
+        self.opponents: dict[str, object] = {}  # opponent key -> loaded agent
+        self.tables: list[tuple[str | None, ...] | None] = [None] * num_envs  # None: pure self-play
+        self.states = [self._new_game(e) for e in range(num_envs)]
+        # per game: (player, group, state, history, move) of every learner decision so far
         self.records: list[list[tuple]] = [[] for _ in range(num_envs)]
         self._reset_output()
         self.weights_version = 0
 
-    def _new_game(self):
+    def _new_game(self, e: int):
+        if self.plan is not None:
+            self.tables[e] = self.plan.tables[int(self.rng.integers(len(self.plan.tables)))]
         return self.game.new_initial_state(seed=int(self.rng.integers(1 << 62)))
+
+    def set_plan(self, plan: OpponentPlan) -> None:
+        """Seat the next games by ``plan``; games under way finish as they are."""
+        self.plan = plan
+        self.specs.update(plan.specs)
+        keep = set(plan.specs) | {k for t in self.tables if t is not None for k in t if k is not None}
+        self.opponents = {k: a for k, a in self.opponents.items() if k in keep}
+
+    def _opponent(self, key: str):
+        """The agent of an opponent key, loaded on first use (its networks in the actors' dtype)."""
+        agent = self.opponents.get(key)
+        if agent is None:
+            from selfplay.agents import load
+
+            agent = load(self.specs[key], self.game)
+            for net in getattr(agent, "nets", ()):
+                net.to(self.dtype)
+            agent.reset(int(self.rng.integers(1 << 62)))
+            self.opponents[key] = agent
+        return agent
 
     def _reset_output(self) -> None:
         self.out: dict[int, list[list]] = {}
@@ -99,15 +161,23 @@ class VectorActor:
         self.episodes = 0
         self.return_sum: dict[int, float] = {}
         self.return_count: dict[int, int] = {}
+        self.outcomes: list[Outcome] = []
 
     @torch.inference_mode()
     def step(self) -> None:
         """One decision in every game."""
-        chosen = [0] * len(self.states)
+        chosen = [0] * len(self.states)  # the learner's: index into its legal moves
+        opponent_actions: dict[int, int] = {}
         pending: dict[int, list] = {}
-        encoded = []
+        waiting: dict[str, list[int]] = {}  # opponent key -> games where it is to move
+        encoded: list[tuple | None] = []
         for e, state in enumerate(self.states):
             player = state.current_player
+            table = self.tables[e]
+            if table is not None and table[player] is not None:
+                waiting.setdefault(table[player], []).append(e)
+                encoded.append(None)
+                continue
             legal = state.legal_actions()
             group = self.encoder.group(state, player)
             feats = self.encoder.encode(state, player, legal)
@@ -120,13 +190,21 @@ class VectorActor:
         for group, games in pending.items():
             for e, choice in zip(games, self._greedy(group, [encoded[e][3] for e in games])):
                 chosen[e] = choice
+        for key, games in waiting.items():
+            agent = self._opponent(key)
+            states = [self.states[e] for e in games]
+            batch = getattr(agent, "act_batch", None)
+            opponent_actions.update(zip(games, batch(states) if batch else [agent.act(s) for s in states]))
         for e, state in enumerate(self.states):
-            player, group, legal, (s, h, m) = encoded[e]
-            k = chosen[e]
-            store = self.store  # narrow now: a game's decisions wait here until it ends
-            self.records[e].append((player, group, s.astype(store), None if h is None else h.astype(store),
-                                    m[k].astype(store)))
-            state.apply(legal[k])
+            if encoded[e] is None:
+                state.apply(opponent_actions[e])
+            else:
+                player, group, legal, (s, h, m) = encoded[e]
+                k = chosen[e]
+                store = self.store  # narrow now: a game's decisions wait here until it ends
+                self.records[e].append((player, group, s.astype(store), None if h is None else h.astype(store),
+                                        m[k].astype(store)))
+                state.apply(legal[k])
             if state.is_terminal():
                 self._finish(e, state.returns())
 
@@ -147,10 +225,16 @@ class VectorActor:
                 seen.add((player, group))
                 self.return_sum[group] = self.return_sum.get(group, 0.0) + targets[player]
                 self.return_count[group] = self.return_count.get(group, 0) + 1
+        table = self.tables[e]
+        opponent = next((k for k in table if k is not None), None) if table is not None else None
+        if opponent is not None:
+            learner_seats = tuple(s for s, k in enumerate(table) if k is None)
+            self.outcomes.append((opponent, learner_seats, tuple(float(r) for r in returns)))
         self.out_frames += len(self.records[e])
         self.episodes += 1
         self.records[e] = []
-        self.states[e] = self._new_game()
+        self.tables[e] = None
+        self.states[e] = self._new_game(e)
 
     def collect(self, min_frames: int) -> Trajectory:
         """Step until at least ``min_frames`` finished frames wait, and hand them over."""
@@ -161,7 +245,7 @@ class VectorActor:
             samples[group] = Samples(state=np.stack(s), history=np.stack(h) if self.spec.history_len else None,
                                      move=np.stack(m), target=np.asarray(t, dtype=np.float32))
         traj = Trajectory(self.actor_id, samples, self.episodes, self.return_sum, self.return_count,
-                          self.weights_version)
+                          self.weights_version, self.outcomes)
         self._reset_output()
         return traj
 
@@ -231,8 +315,10 @@ class ActorSettings:
     send_frames: int  # frames per Trajectory message
 
 
-def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: SharedWeights, out_queue, stop) -> None:
-    """Entry point of one actor process: play, send trajectories, refresh weights, until ``stop``."""
+def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: SharedWeights, out_queue, stop,
+               plans) -> None:
+    """Entry point of one actor process: play, send trajectories, refresh weights and
+    opponent plans, until ``stop``."""
     torch.set_num_threads(1)
     try:
         game = make(settings.game_name, **settings.game_options)
@@ -244,6 +330,9 @@ def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: Share
         running = lambda: not stop.is_set() and os.getppid() == parent  # noqa: E731 (a killed learner ends us too)
         while running():
             have = actor.weights_version = weights.pull(nets, have)
+            plan = _latest(plans)
+            if plan is not None:
+                actor.set_plan(plan)
             traj = actor.collect(settings.send_frames)
             while running():
                 try:
@@ -255,6 +344,16 @@ def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: Share
         pass
     finally:
         out_queue.cancel_join_thread()  # never hang at exit on unsent data
+
+
+def _latest(channel):
+    """The newest message waiting in ``channel``, or None."""
+    latest = None
+    while True:
+        try:
+            latest = channel.get_nowait()
+        except queue_module.Empty:
+            return latest
 
 
 class ActorError(RuntimeError):
@@ -275,13 +374,15 @@ class ActorPool:
         self.weights = SharedWeights(nets, ctx)
         self.queue = ctx.Queue(maxsize=max_queued)
         self.stop = ctx.Event()
+        self.plans = [ctx.Queue() for _ in range(num_actors)]  # learner -> each actor: OpponentPlan
         self.procs = []
         env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         saved = {k: os.environ.get(k) for k in env}
         os.environ.update(env)  # the children's torch starts with one thread
         try:
             for i in range(num_actors):
-                p = ctx.Process(target=actor_main, args=(i, int(seeds[i]), settings, self.weights, self.queue, self.stop),
+                p = ctx.Process(target=actor_main, args=(i, int(seeds[i]), settings, self.weights, self.queue, self.stop,
+                                                              self.plans[i]),
                                 daemon=True, name=f"selfplay-actor-{i}")
                 p.start()
                 self.procs.append(p)
@@ -294,6 +395,10 @@ class ActorPool:
 
     def publish(self, nets: Sequence[QNet], groups: Sequence[int] | None = None) -> None:
         self.weights.publish(nets, groups)
+
+    def publish_plan(self, plan: OpponentPlan) -> None:
+        for channel in self.plans:
+            channel.put(plan)
 
     def get(self, timeout: float) -> Trajectory | None:
         """The next trajectory, or None after ``timeout`` seconds; ActorError if an actor died."""
@@ -317,5 +422,6 @@ class ActorPool:
             if p.is_alive():
                 p.kill()
             p.join(timeout=1.0)
-        self.queue.cancel_join_thread()
-        self.queue.close()
+        for channel in (self.queue, *self.plans):
+            channel.cancel_join_thread()
+            channel.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
@@ -99,6 +100,21 @@ REGISTRY: dict[str, Entry] = {
 }
 #: Shown by `selfplay agents` beside the registry: specs that are not names.
 PATH_SPEC = ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): greedy over its learned Q-values")
+
+#: Released models (models/README.md says how each was trained and how strong it is).
+MODELS = Path(__file__).resolve().parent.parent / "models"
+RELEASED = {"doudizhu": MODELS / "doudizhu-dmc.pt"}
+BUILT_IN_DEFAULT = "mcts:sims=1000"  # where no model is released: search, for any game
+
+
+def default_spec(game_name: str) -> str:
+    """The default opponent of a game, wherever one is needed (``play``, league baselines):
+    the released model of the game if there is one (DouDizhu: ``models/doudizhu-dmc.pt``),
+    else ``mcts:sims=1000``."""
+    model = RELEASED.get(game_name)
+    if model is not None and model.is_file():
+        return str(model)
+    return "rlcard-rule" if game_name == "doudizhu" else BUILT_IN_DEFAULT
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:

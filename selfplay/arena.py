@@ -29,6 +29,12 @@ must not see each other, so:
   once per worker; an agent holding something heavy and read-only can share
   it by defining ``__deepcopy__``).
 
+Openings (``openings=k``): each deal starts with k uniformly random moves,
+drawn from the deal's seed, so every rotation of a deck starts from the same
+position. A game without chance (tictactoe, connect4) gives deterministic
+agents a single game per pairing otherwise; a few random opening moves make
+its decks differ as card deals do.
+
 So every game is the game that one-at-a-time play gives, for any ``batch``
 and any ``workers``. For network agents that takes care with rounding: torch
 runs on one thread in every process that plays, and the DMC agent scores a
@@ -172,7 +178,22 @@ class _Live:
     moves: int = 0
 
 
-def play_lockstep(game: Game, lanes: Sequence[Sequence[Agent]], tables: Iterable[Table]) -> Iterator[GameRecord]:
+def opening_position(game: Game, seed: int, openings: int) -> State:
+    """The deal of ``seed`` after ``openings`` random moves (fewer if the game ends first)."""
+    state = game.new_initial_state(seed=seed)
+    rng = np.random.default_rng(derive_seed(seed, 2))
+    for _ in range(openings):
+        legal = state.legal_actions()
+        if state.is_terminal() or len(legal) == 0:
+            break
+        state.apply(legal[int(rng.integers(len(legal)))])
+    if state.is_terminal():  # an opening must leave the agents something to play
+        return game.new_initial_state(seed=seed)
+    return state
+
+
+def play_lockstep(game: Game, lanes: Sequence[Sequence[Agent]], tables: Iterable[Table],
+                  openings: int = 0) -> Iterator[GameRecord]:
     """Play ``tables`` with ``len(lanes)`` games at a time (see the module docstring);
     yields each game's record as it ends."""
     agents = lanes[0]
@@ -187,7 +208,7 @@ def play_lockstep(game: Game, lanes: Sequence[Sequence[Agent]], tables: Iterable
             for i, agent in enumerate(lanes[lane]):
                 if not batching[i]:
                     agent.reset(derive_seed(table[4], i))
-            live[lane] = _Live(table, game.new_initial_state(seed=table[3]))
+            live[lane] = _Live(table, opening_position(game, table[3], openings))
         else:
             live[lane] = None
 
@@ -275,7 +296,7 @@ def _play_jobs(jobs: Sequence[tuple[int, int, int]]) -> Iterator[GameRecord]:
     """Lockstep play of ``jobs`` with this process's lanes (copied on first use, then kept)."""
     if "lanes" not in _WORKER:
         _WORKER["lanes"] = lane_agents(_WORKER["agents"], _WORKER["batch"])
-    return play_lockstep(_WORKER["game"], _WORKER["lanes"][:len(jobs)], _tables(jobs))
+    return play_lockstep(_WORKER["game"], _WORKER["lanes"][:len(jobs)], _tables(jobs), _WORKER["openings"])
 
 
 def _play_chunk(jobs: Sequence[tuple[int, int, int]]) -> list[GameRecord]:
@@ -292,12 +313,14 @@ def play(
     workers: int = 1,
     batch: int | None = None,
     on_result: Callable[[GameRecord], None] | None = None,
+    openings: int = 0,
 ) -> ArenaResult:
     """Play a match; see the module docstring for seating, seeds and lockstep play.
 
     ``batch``: games each worker plays at once (default ``DEFAULT_BATCH`` when an agent
     has ``act_batch``, else 1). ``on_result`` sees each record as its game ends (in any
-    order); the result holds them in game order."""
+    order); the result holds them in game order. ``openings``: random moves that start
+    every deal."""
     num_slots = len(game.info.teams)
     if not 1 <= len(agents) <= num_slots:
         raise ValueError(f"{game.name} seats 1 to {num_slots} agents ({', '.join(game.info.team_names)}), not {len(agents)}")
@@ -311,7 +334,9 @@ def play(
     workers = min(workers, len(jobs))
     # several chunks per worker (balance, progress), each long enough to keep `batch` games going
     size = len(jobs) if workers == 1 else max(len(jobs) // (workers * 8), min(batch, -(-len(jobs) // workers)))
-    _WORKER.update(game=game, agents=list(agents), seed=seed, batch=min(batch, size))
+    if openings < 0:
+        raise ValueError("openings must be at least 0")
+    _WORKER.update(game=game, agents=list(agents), seed=seed, batch=min(batch, size), openings=openings)
     records: list[GameRecord] = []
 
     def collect(results: Iterable[GameRecord]) -> None:

@@ -34,17 +34,18 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 import torch
 from torch import nn
 
 from selfplay.actors import (
-    DTYPES, ActorPool, ActorSettings, Samples, Trajectory, VectorActor, copy_flat_into, inference_copies,
+    DTYPES, ActorPool, ActorSettings, OpponentPlan, Outcome, Samples, Trajectory, VectorActor, copy_flat_into,
+    inference_copies,
 )
 from selfplay.arena import derive_seed
-from selfplay.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State, make, options_of
 from selfplay.nets import NetConfig, QNet, decision_q_values
@@ -180,11 +181,29 @@ class InlineActors:
         for g in range(len(nets)) if groups is None else groups:
             copy_flat_into(nn.utils.parameters_to_vector(nets[g].parameters()).detach(), self.nets[g])
 
+    def publish_plan(self, plan: OpponentPlan) -> None:
+        self.actor.set_plan(plan)
+
     def get(self, timeout: float) -> Trajectory:
         return self.actor.collect(self.send_frames)
 
     def close(self) -> None:
         pass
+
+
+class LeagueHooks(Protocol):
+    """What a league loop gives ``train`` (``selfplay.league.loop``): who the actors
+    play, and where game results and snapshots go."""
+
+    def plan(self) -> OpponentPlan | None:
+        """The seating of the actors' next games (None: pure self-play); asked every
+        log interval, published to the actors whenever it is a new object."""
+
+    def outcomes(self, outcomes: list[Outcome]) -> None:
+        """Finished actor games that had an opponent (for the matchmaking)."""
+
+    def snapshot(self, path: Path, frames: int, train_seconds: float) -> None:
+        """A new snapshot file (weights only) was written."""
 
 
 class RunExistsError(ValueError):
@@ -206,14 +225,18 @@ def train(
     on_metrics: Callable[[dict], None] | None = None,
     game_options: dict | None = None,
     snapshot_minutes: float | None = None,
+    league: LeagueHooks | None = None,
 ) -> Path:
     """Train DMC on ``game_name`` until ``minutes`` of training time or ``frames``
     frames (totals over all resumes; neither: until interrupted), writing the run
     into ``out_dir``. ``actors``: local actor processes (default: one per core
     but one; 0 runs the actor inside this process, reproducibly). Returns the
-    path of the final checkpoint. ``snapshot_minutes``: also keep a copy every
+    path of the final checkpoint. ``snapshot_minutes``: also keep the weights every
     that many minutes of training time, ``snapshots/checkpoint-MMMM.MMm.pt``
-    (learning curves, league snapshots)."""
+    (learning curves, league snapshots), unless nothing was learned since the
+    last one; ``checkpoint.pt`` is saved first, so a resumed run never trains a
+    snapshot's minutes twice. ``league``: see
+    ``LeagueHooks``."""
     out = Path(out_dir)
     ckpt_path = out / CHECKPOINT
     state = None
@@ -310,11 +333,35 @@ def train(
         window.update(frames=frames_done, actor_frames=0, time=now,
                       loss=[[] for _ in groups], ret=[[0.0, 0] for _ in groups])
 
+    plan = None
+
+    def refresh_plan() -> None:
+        nonlocal plan
+        new = league.plan() if league is not None else None
+        if new is not None and new is not plan:
+            source.publish_plan(new)
+            plan = new
+
+    snapshot_frames = frames_done if state is not None else -1
+
+    def take_snapshot(minute: float) -> None:
+        nonlocal snapshot_frames
+        if frames_done == snapshot_frames:
+            return  # nothing learned since the last one (actors starting up on a busy machine)
+        snapshot_frames = frames_done
+        save()
+        path = export(ckpt_path, out / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+        if league is not None:
+            league.snapshot(path, frames_done, elapsed_before + time.monotonic() - start)
+
     try:
         source.publish(nets)
+        refresh_plan()
         while not finished():
             traj = source.get(timeout=0.5)
             if traj is not None:
+                if league is not None and traj.outcomes:
+                    league.outcomes(traj.outcomes)
                 episodes += traj.episodes
                 window["actor_frames"] += traj.frames
                 for g, samples in traj.samples.items():
@@ -333,13 +380,14 @@ def train(
             now = time.monotonic()
             if now - last_log >= config.log_interval_seconds:
                 log(now)
+                refresh_plan()
                 last_log = now
             if now - last_save >= config.save_interval_minutes * 60:
                 save()
                 last_save = now
             trained = elapsed_before + now - start
             if snapshot_minutes and trained >= next_snapshot * 60:
-                save(out / "snapshots" / f"checkpoint-{next_snapshot:07.2f}m.pt")
+                take_snapshot(next_snapshot)
                 next_snapshot += snapshot_minutes
     except KeyboardInterrupt:
         pass  # stop cleanly: the final checkpoint below keeps the work

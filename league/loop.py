@@ -1,0 +1,269 @@
+"""The league loop: learner, actors, snapshots and evaluation in one run.
+
+``run(game, directory, ...)`` (the CLI's ``selfplay league run``) does:
+
+1. open the league in ``directory`` (or make one) and add the baselines
+   (``random`` always: the ratings' zero; DouDizhu also ``rlcard-rule`` and
+   the released model; other games ``mcts:sims=100``);
+2. start the evaluation process (``league.evaluation``): rated fixed-deck
+   matches among everyone, where the ratings are least certain;
+3. train the learner (``selfplay.learners.dmc.train``, its run in
+   ``directory/run``) with ``LeagueHooks``: every few seconds the matchmaker
+   (``league.matchmaking``) samples the seatings of the actors' next games
+   from the snapshots so far, the actors report who won, and every
+   ``snapshot_minutes`` the learner's weights become a new player;
+4. when the time is up (or on Ctrl-C), keep the final weights as a snapshot,
+   let the evaluation give every player ``min_games`` rated games (not after
+   Ctrl-C), fit the ratings a last time and mark the run finished in
+   ``status.json``.
+
+Starting it again on the same directory resumes: the learner from its last
+checkpoint (``--minutes`` counts training time in all), the league from its
+database. A snapshot is the learner's checkpoint at that moment, saved
+before the snapshot file is written, and registered under a name made of its
+training minutes (``dmc-10m``), so a run killed at any point neither loses
+nor repeats one: a snapshot file whose row is missing is registered when the
+loop starts again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from selfplay.actors import OpponentPlan, Outcome
+from selfplay.agents import RELEASED
+from selfplay.arena import derive_seed
+from selfplay.checkpoints import export, load_checkpoint
+from selfplay.league.evaluation import EvaluationConfig, Evaluator, evaluation_main, rated_games
+from selfplay.league.matchmaking import LEARNER, Matchmaker, learner_score, make_matchmaker
+from selfplay.league.ratings import records_against
+from selfplay.league.store import LeagueStore, Player
+
+RUN_DIR = "run"
+STATUS = "status.json"
+CONFIG = "league.json"
+PLAN_TABLES = 512  # seatings per published plan: the matchmaker's choices, sampled
+_SNAPSHOT_FILE = re.compile(r"^checkpoint-(\d+\.\d+)m\.pt$")
+
+
+@dataclass
+class LeagueConfig:
+    """Options of a league run (the CLI's flags); written to ``league.json``."""
+
+    learner: str = "dmc"  # the learning algorithm
+    matchmaking: str = "past"  # latest | past | pfsp: who the actors' learner plays
+    snapshot_minutes: float = 1.0  # a new player every this many minutes of training
+    objective: str = "adp"  # what the learner maximises (DouDizhu: points or wins)
+    actors: int | None = None  # actor processes (default: cores - 1)
+    seed: int = 0
+    baselines: tuple[str, ...] | None = None  # agent specs; None: the game's defaults
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    final_eval_seconds: float = 120.0  # after training: at most this long topping up players' rated games
+
+
+def default_baselines(game_name: str) -> list[tuple[str, str]]:
+    """(name, spec) of the fixed players a league of ``game_name`` starts with."""
+    if game_name == "doudizhu":
+        out = [("random", "random"), ("rlcard-rule", "rlcard-rule")]
+        model = RELEASED["doudizhu"]
+        if model.is_file():
+            out.append(("doudizhu-dmc", str(model)))
+        return out
+    return [("random", "random"), ("mcts-100", "mcts:sims=100")]
+
+
+def snapshot_name(learner: str, minutes: float) -> str:
+    """``dmc-10m``, ``dmc-2.5m``: a snapshot is named by its training minutes."""
+    return f"{learner}-{round(minutes, 2):g}m"
+
+
+class League:
+    """The league side of a training run: the ``LeagueHooks`` that ``train`` calls."""
+
+    def __init__(self, store: LeagueStore, config: LeagueConfig, on_status: Callable[[dict], None] | None = None,
+                 minutes: float | None = None) -> None:
+        self.store, self.config, self.on_status, self.minutes = store, config, on_status, minutes
+        self.game = store.make_game()
+        self.rng = np.random.default_rng(derive_seed(config.seed, 11, store.match_count()))
+        self.matchmaker: Matchmaker = make_matchmaker(config.matchmaking)
+        snapshots = store.players("snapshot")
+        for p in snapshots:
+            self.matchmaker.add(p.name)
+        if snapshots and hasattr(self.matchmaker, "load_records"):  # pfsp: start from the rated games
+            self.matchmaker.load_records(records_against(store.results(), snapshots[-1].name))
+        self._plan: OpponentPlan | None = None
+        self._plan_version = 0
+        self._dirty = True
+        self.metrics: dict = {}
+        self.started_at = time.time()
+
+    # ---- LeagueHooks ---------------------------------------------------------------
+    def plan(self) -> OpponentPlan | None:
+        self.write_status("running")
+        if not self.matchmaker.pool:
+            return None  # nothing to play but itself yet
+        if self._dirty or self._plan is None:
+            tables, specs = [], {}
+            for _ in range(PLAN_TABLES):
+                t = self.matchmaker.table(self.game, self.rng)
+                tables.append(tuple(None if who == LEARNER else who for who in t.seats))
+                if t.opponent != LEARNER:
+                    specs[t.opponent] = self.store.agent_spec(self.store.player(t.opponent))
+            self._plan_version += 1
+            self._plan = OpponentPlan(tuple(tables), specs, self._plan_version)
+            self._dirty = False
+        return self._plan
+
+    def outcomes(self, outcomes: list[Outcome]) -> None:
+        for opponent, seats, returns in outcomes:
+            self.matchmaker.update(opponent, learner_score(returns, seats))
+        self._dirty = True
+
+    def snapshot(self, path: Path, frames: int, train_seconds: float) -> None:
+        self.sync_snapshots(path.parent)
+
+    # ---- snapshots -----------------------------------------------------------------
+    def sync_snapshots(self, folder: Path) -> list[Player]:
+        """Register every snapshot file in ``folder`` that the league does not have yet, in
+        training order (files a killed run wrote before their rows included)."""
+        known = {p.name for p in self.store.players()}
+        added = []
+        files = sorted((float(m.group(1)), f) for f in folder.glob("checkpoint-*.pt")
+                       if (m := _SNAPSHOT_FILE.match(f.name)))
+        for minutes, f in files:
+            name = snapshot_name(self.config.learner, minutes)
+            if name in known:
+                continue
+            data = load_checkpoint(f)
+            parent = self.store.latest_snapshot()
+            player = self.store.add_snapshot(f, name=name, learner=self.config.learner,
+                                             parent=parent.id if parent else None,
+                                             step=int(data.get("extra", {}).get("learner_steps", 0)),
+                                             frames=int(data["frames"]), train_seconds=float(data["elapsed_seconds"]))
+            self.matchmaker.add(player.name)
+            known.add(name)
+            added.append(player)
+            self._dirty = True
+        return added
+
+    # ---- status ---------------------------------------------------------------------
+    def on_metrics(self, row: dict) -> None:
+        self.metrics = row
+        if self.on_status is not None:
+            self.on_status(row)
+
+    def write_status(self, state: str) -> None:
+        status = {"pid": os.getpid(), "state": state, "started_at": self.started_at, "updated_at": time.time(),
+                  "game": self.store.game_name, "learner": self.config.learner,
+                  "matchmaking": self.config.matchmaking, "frames": int(self.metrics.get("frames", 0)),
+                  "frames_per_second": float(self.metrics.get("charts/frames_per_second", 0.0)),
+                  "train_seconds": float(self.metrics.get("time", 0.0)), "minutes": self.minutes}
+        write_json_atomic(self.store.root / STATUS, status)
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as out:
+            json.dump(data, out, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None = None, frames: int | None = None,
+        config: LeagueConfig = LeagueConfig(), game_options: dict | None = None,
+        on_metrics: Callable[[dict], None] | None = None) -> LeagueStore:
+    """Run (or resume) the league in ``directory`` until ``minutes`` of training or ``frames``
+    (totals over all resumes) or Ctrl-C; see the module docstring. Returns the open store."""
+    import multiprocessing
+
+    from selfplay.learners import dmc
+
+    if config.learner != "dmc":
+        raise ValueError(f"unknown learner {config.learner!r}; the league trains dmc")
+    root = Path(directory)
+    store = LeagueStore.open_or_create(root, game_name, game_options)
+    try:
+        specs = default_baselines(game_name) if config.baselines is None else [(s, s) for s in config.baselines]
+        for name, spec in specs:
+            store.add_baseline(spec, name=name)
+        record = {**asdict(config), "game": game_name, "game_options": store.game_options, "minutes": minutes,
+                  "frames": frames, "started_at": time.time()}
+        write_json_atomic(root / CONFIG, record)
+        league = League(store, config, on_metrics, minutes)
+        run_dir = root / RUN_DIR
+        league.sync_snapshots(run_dir / "snapshots")
+
+        ctx = multiprocessing.get_context("fork")
+        stop = ctx.Event()
+        evaluator = ctx.Process(target=evaluation_main, name="selfplay-league-eval",
+                                args=(str(root), derive_seed(config.seed, 13), config.evaluation, stop), daemon=True)
+        evaluator.start()
+        interrupted = False
+        try:
+            final = dmc.train(dmc.DMCConfig(), game_name, run_dir, minutes=minutes, frames=frames,
+                              actors=config.actors, objective=config.objective, seed=config.seed,
+                              resume=(run_dir / dmc.CHECKPOINT).exists(), on_metrics=league.on_metrics,
+                              game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
+                              league=league)
+            trained = load_checkpoint(final)
+            interrupted = not _reached(trained, minutes, frames)
+            last = store.latest_snapshot()
+            if last is None or (last.frames or 0) < int(trained["frames"]):
+                minute = float(trained["elapsed_seconds"]) / 60
+                export(final, run_dir / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+                league.sync_snapshots(run_dir / "snapshots")
+            if not interrupted:
+                _top_up(root, config, league)
+        except KeyboardInterrupt:
+            interrupted = True
+        finally:
+            stop.set()
+            evaluator.join(timeout=60)
+            if evaluator.is_alive():
+                evaluator.kill()
+                evaluator.join()
+        final_fit = Evaluator(root, config.seed, config.evaluation)
+        try:
+            final_fit.refit()
+        finally:
+            final_fit.close()
+        league.write_status("stopped" if interrupted else "finished")
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _reached(checkpoint: dict, minutes: float | None, frames: int | None) -> bool:
+    if frames is not None and int(checkpoint["frames"]) >= frames:
+        return True
+    return minutes is not None and float(checkpoint["elapsed_seconds"]) >= minutes * 60 - 1.0
+
+
+def _top_up(root: Path, config: LeagueConfig, league: League) -> None:
+    """After training: evaluation rounds (in this process) until every player has
+    ``min_games`` rated games or ``final_eval_seconds`` pass."""
+    league.write_status("evaluating")
+    evaluator = Evaluator(root, derive_seed(config.seed, 17), config.evaluation)
+    deadline = time.monotonic() + config.final_eval_seconds
+    try:
+        while time.monotonic() < deadline:
+            games = rated_games([p.name for p in evaluator.store.players()], evaluator.store.results())
+            if min(games.values()) >= config.evaluation.min_games:
+                break
+            evaluator.play_round()
+    finally:
+        evaluator.close()

@@ -72,6 +72,7 @@ def cli() -> None:
       selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 10
       selfplay tournament doudizhu --agent runs/ddz/checkpoint.pt --agent rlcard-rule --decks 1000
+      selfplay play doudizhu --seat peasant      # you against the default agents
     """
 
 
@@ -171,6 +172,10 @@ def train_command(game_name, learner, out_dir, minutes, frames, actors, objectiv
     except (CheckpointError, dmc.RunExistsError, ValueError, OSError) as err:
         raise UserError(str(err)) from None
     console.print(f"checkpoint: {path}")
+
+
+from selfplay.cli.play import play_command  # noqa: E402  (at the end: play.py uses this module when run)
+cli.add_command(play_command, "play")
 
 
 def main() -> None:

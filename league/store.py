@@ -291,6 +291,27 @@ class LeagueStore:
         row = self._conn.execute("SELECT * FROM players WHERE kind = 'snapshot' ORDER BY id DESC LIMIT 1").fetchone()
         return Player(*row) if row else None
 
+    def best_snapshot(self) -> Player | None:
+        """The snapshot rated highest by the last saved fit; the latest snapshot if none is rated."""
+        rated = [r for r in self.latest_ratings() if r.role is None]
+        snapshots = {p.name: p for p in self.players("snapshot")}
+        ranked = sorted((r for r in rated if r.player in snapshots), key=lambda r: -r.elo)
+        return snapshots[ranked[0].player] if ranked else self.latest_snapshot()
+
+    def resolve(self, spec: str) -> str:
+        """An agent spec with league names resolved: ``snapshot:NAME`` (``snapshot:best``,
+        ``snapshot:latest``) becomes the snapshot's file; any other spec is returned as it is."""
+        kind, _, name = spec.partition(":")
+        if kind != "snapshot":
+            return spec
+        player = {"best": self.best_snapshot, "latest": self.latest_snapshot}.get(name, lambda: None)()
+        if player is None and name in ("best", "latest"):
+            raise LeagueError(f"{self.root}: the league has no snapshot yet")
+        player = player or self.player(name)
+        if player.kind != "snapshot":
+            raise LeagueError(f"{name!r} is a baseline ({player.spec}), not a snapshot")
+        return self.agent_spec(player)
+
     def agent_spec(self, player: Player) -> str:
         """What ``selfplay.agents.load`` takes for this player: a snapshot's absolute path."""
         return str(self.root / player.spec) if player.kind == "snapshot" else player.spec

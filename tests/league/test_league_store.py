@@ -245,3 +245,27 @@ def test_a_writer_killed_mid_stream_loses_no_committed_match_and_leaves_a_sound_
         assert store.integrity_check() == "ok"
         count = store.match_count()
         assert count >= committed.value >= 100 and count % 5 == 0  # whole transactions only
+
+
+def test_snapshot_specs_resolve_to_files_best_by_the_last_fit(tmp_path):
+    store = LeagueStore.create(tmp_path / "lg", "kuhn")
+    with pytest.raises(LeagueError, match="no snapshot yet"):
+        store.resolve("snapshot:best")
+    src = tmp_path / "ck.pt"
+    src.write_bytes(b"weights")
+    random = store.add_baseline("random")
+    a = store.add_snapshot(src, name="a")
+    b = store.add_snapshot(src, name="b")
+    assert store.resolve("random") == "random"
+    assert store.resolve("snapshot:latest") == str(tmp_path / "lg" / b.spec)
+    assert store.resolve("snapshot:a") == str(tmp_path / "lg" / a.spec)
+    assert store.resolve("snapshot:best") == store.resolve("snapshot:latest")  # nothing rated yet
+    # a beats everyone, b loses: a is the best
+    store.record_results([Match(((a.id,), (random.id,)), (1.0, -1.0)), Match(((random.id,), (a.id,)), (-1.0, 1.0)),
+                          Match(((b.id,), (random.id,)), (-1.0, 1.0)), Match(((random.id,), (b.id,)), (1.0, -1.0))])
+    store.save_ratings(store.fit_ratings())
+    assert store.resolve("snapshot:best") == str(tmp_path / "lg" / a.spec)
+    with pytest.raises(LeagueError, match="no player 'zz'"):
+        store.resolve("snapshot:zz")
+    with pytest.raises(LeagueError, match="is a baseline"):
+        store.resolve("snapshot:random")

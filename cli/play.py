@@ -146,9 +146,7 @@ def league_snapshot(directory: str, game_name: str) -> tuple[str, str, dict]:
 
     try:
         with LeagueStore.open(directory, expect_game=game_name) as store:
-            snapshots = {p.name: p for p in store.players("snapshot")}
-            rated = [r for r in store.latest_ratings() if r.role is None and r.player in snapshots]
-            best = snapshots[max(rated, key=lambda r: r.elo).player] if rated else store.latest_snapshot()
+            best = store.best_snapshot()
             if best is None:
                 raise LeagueError(f"{directory}: the league has no snapshots yet; play with --agent instead")
             return store.agent_spec(best), best.name, dict(store.game_options)

@@ -174,6 +174,8 @@ def train_command(game_name, learner, out_dir, minutes, frames, actors, objectiv
     console.print(f"checkpoint: {path}")
 
 
+from selfplay.cli.league import league  # noqa: E402  (at the end: league.py uses this module when run)
+cli.add_command(league)
 from selfplay.cli.play import play_command  # noqa: E402  (at the end: play.py uses this module when run)
 cli.add_command(play_command, "play")
 

@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2
 
+# A 5-minute DouDizhu league: train, snapshot every minute, rate everyone, print the report.
+# Run it again to see the report at once (the league resumes; `rm -rf runs/demo-league` starts over).
+DEMO_LEAGUE := runs/demo-league
 demo: $(STAMP)
-	$(VENV)/bin/selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 20 --seed 0 --workers 2
+	$(VENV)/bin/selfplay league run doudizhu --dir $(DEMO_LEAGUE) --minutes 4 --snapshot-minutes 1 --final-eval-seconds 60 --seed 0
+	$(VENV)/bin/selfplay league report $(DEMO_LEAGUE)
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'

@@ -1,4 +1,4 @@
-"""``selfplay league``: look at a league directory (and, later, run one).
+"""``selfplay league``: run a league, look at its directory.
 
 Add a command with ``@league.command("name")``; open the directory with
 ``open_league(path)`` so a directory that is not a league is a one-line error.
@@ -33,6 +33,7 @@ def league() -> None:
 
     \b
     Examples:
+      selfplay league run doudizhu --dir runs/league --minutes 30   # train, snapshot, rate (resumes)
       selfplay league status runs/league            # game, players, last fit, run state
       selfplay league report runs/league            # ratings table + report.md/html, elo.png, heatmap.png
       selfplay league report runs/league --json ratings.json
@@ -82,3 +83,61 @@ def status_command(directory: str) -> None:
 
     with open_league(directory) as store:
         _main().console.print(league_report.status(store))
+
+
+@league.command("run")
+@click.argument("game_name", metavar="GAME")
+@click.option("--dir", "directory", type=click.Path(file_okay=False), required=True,
+              help="League directory (created; run again to resume).")
+@click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
+@click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Training time in all, across resumes [default: until Ctrl-C].")
+@click.option("--frames", type=click.IntRange(min=1), default=None, help="Or stop after this many frames.")
+@click.option("--matchmaking", type=click.Choice(["past", "pfsp", "latest"]), default="past", show_default=True,
+              help="Who the learner plays: past snapshots (OpenAI Five), pfsp (AlphaStar) or itself.")
+@click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="A new snapshot player every N minutes of training.")
+@click.option("--actors", type=click.IntRange(min=1), default=None, help="Actor processes [default: cores - 1].")
+@click.option("--objective", type=click.Choice(["adp", "wp"]), default="adp", show_default=True,
+              help="Learn points (adp) or wins (wp).")
+@click.option("--baseline", "baselines", multiple=True, metavar="SPEC",
+              help="A fixed player (repeat) [default: random, and the game's standard opponents].")
+@click.option("--eval-decks", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Deals per evaluation round (each played with roles swapped).")
+@click.option("--final-eval-seconds", type=click.FloatRange(min=0), default=120, show_default=True,
+              help="After training, at most this long giving every player its minimum of rated games.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the networks, games and matchmaking.")
+@click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
+def run_command(game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, actors, objective,
+                baselines, eval_decks, final_eval_seconds, seed, options) -> None:
+    """Train a learner against itself and its past, snapshot it, and rate everyone.
+
+    Ctrl-C stops cleanly with everything written; running the same command again
+    resumes. Then `selfplay league report DIR`.
+
+    \b
+    Example:
+      selfplay league run doudizhu --dir runs/league --minutes 30 --matchmaking pfsp
+    """
+    from selfplay.checkpoints import CheckpointError
+    from selfplay.learners import dmc
+    from selfplay.league import loop
+    from selfplay.league.evaluation import EvaluationConfig
+
+    main = _main()
+    game = main.build_game(game_name, options)
+    if baselines and "random" not in baselines:
+        baselines = ("random", *baselines)  # the ratings' zero
+    config = loop.LeagueConfig(learner=learner, matchmaking=matchmaking, snapshot_minutes=snapshot_minutes,
+                               objective=objective, actors=actors, seed=seed, baselines=tuple(baselines) or None,
+                               evaluation=EvaluationConfig(decks=eval_decks),
+                               final_eval_seconds=final_eval_seconds)
+    try:
+        with dmc.live_status() as show:
+            store = loop.run(game_name, directory, minutes=minutes, frames=frames, config=config,
+                             game_options=dict(game.info.options), on_metrics=show)
+    except (LeagueError, CheckpointError, ValueError, OSError) as err:
+        raise main.UserError(str(err)) from None
+    with store:
+        main.console.print(f"league {directory}: {len(store.players('snapshot'))} snapshots, "
+                           f"{store.match_count('eval'):,} rated games; see `selfplay league report {directory}`")

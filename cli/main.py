@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from selfplay import arena
-from selfplay.agents import PATH_SPEC, REGISTRY, AgentSpecError, load, parse_spec
+from selfplay.agents import OTHER_SPECS, REGISTRY, AgentSpecError, load, parse_spec
 from selfplay.cli import tables
 from selfplay.games import UnknownGameError, make, names
 
@@ -40,6 +40,21 @@ def build_game(name: str, options: tuple[str, ...]):
     try:
         return make(name, **parsed)
     except (UnknownGameError, ValueError) as err:
+        raise UserError(str(err)) from None
+
+
+def resolve_league_specs(specs: tuple[str, ...], league_dir: str | None, game_name: str) -> list[str]:
+    """``snapshot:NAME`` specs as their files in the league ``league_dir``; other specs as they are."""
+    if not any(s.startswith("snapshot:") for s in specs):
+        return list(specs)
+    if league_dir is None:
+        raise UserError("snapshot:NAME needs --league DIR (the league that holds it)")
+    from selfplay.league.store import LeagueError, LeagueStore
+
+    try:
+        with LeagueStore.open(league_dir, expect_game=game_name) as store:
+            return [store.resolve(s) for s in specs]
+    except LeagueError as err:
         raise UserError(str(err)) from None
 
 
@@ -91,7 +106,7 @@ def agents_command() -> None:
 
     Example: selfplay agents
     """
-    console.print(tables.agents_table(REGISTRY, PATH_SPEC))
+    console.print(tables.agents_table(REGISTRY, OTHER_SPECS))
 
 
 @cli.command("tournament")
@@ -105,14 +120,18 @@ def agents_command() -> None:
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write results as JSON.")
-def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path) -> None:
+@click.option("--league", "league_dir", type=click.Path(file_okay=False), default=None,
+              help="A league directory: then --agent snapshot:NAME (or snapshot:best, snapshot:latest) names its snapshots.")
+def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path, league_dir) -> None:
     """Play agents against each other and print who won, with 95% intervals.
 
     \b
     Example:
       selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
+      selfplay tournament doudizhu --league runs/league -a snapshot:best -a rlcard-rule --decks 1000
     """
     game = build_game(game_name, options)
+    specs = resolve_league_specs(specs, league_dir, game_name)
     if games is not None and decks is not None:
         raise UserError("give --games or --decks, not both")
     if games is None and decks is None:

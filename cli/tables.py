@@ -19,14 +19,15 @@ def games_table(games: list[Game]) -> Table:
     return table
 
 
-def agents_table(registry: dict, extra: tuple[str, str]) -> Table:
+def agents_table(registry: dict, others: tuple[tuple[str, str], ...]) -> Table:
     table = Table(title="agent specs (--agent)")
     table.add_column("spec")
     table.add_column("games")
     table.add_column("description")
     for name, entry in registry.items():
         table.add_row(name, ", ".join(entry.games) or "all", entry.summary)
-    table.add_row(extra[0], "its own", extra[1])
+    for spec, summary in others:
+        table.add_row(spec, "its own", summary)
     return table
 
 

@@ -40,7 +40,7 @@ from typing import Callable
 import numpy as np
 
 from selfplay.actors import OpponentPlan, Outcome
-from selfplay.agents import RELEASED
+from selfplay.agents import RELEASED, load
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import export, load_checkpoint
 from selfplay.league.evaluation import EvaluationConfig, Evaluator, evaluation_main, rated_games
@@ -196,7 +196,13 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
     root = Path(directory)
     store = LeagueStore.open_or_create(root, game_name, game_options)
     try:
-        specs = default_baselines(game_name) if config.baselines is None else [(s, s) for s in config.baselines]
+        if config.baselines is None:
+            specs = default_baselines(game_name)
+        else:
+            specs = [(s, s) for s in config.baselines]
+            game = store.make_game()
+            for _, spec in specs:
+                load(spec, game)  # AgentSpecError (a ValueError) now, not in the evaluation process later
         for name, spec in specs:
             store.add_baseline(spec, name=name)
         record = {**asdict(config), "game": game_name, "game_options": store.game_options, "minutes": minutes,
@@ -265,5 +271,6 @@ def _top_up(root: Path, config: LeagueConfig, league: League) -> None:
             if min(games.values()) >= config.evaluation.min_games:
                 break
             evaluator.play_round()
+            league.write_status("evaluating")
     finally:
         evaluator.close()

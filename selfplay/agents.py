@@ -99,7 +99,10 @@ REGISTRY: dict[str, Entry] = {
                          games=("doudizhu",)),
 }
 #: Shown by `selfplay agents` beside the registry: specs that are not names.
-PATH_SPEC = ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): greedy over its learned Q-values")
+OTHER_SPECS = (
+    ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): greedy over its learned Q-values"),
+    ("snapshot:NAME", "with --league DIR: a league's snapshot (snapshot:best, snapshot:latest)"),
+)
 
 #: Released models (models/README.md says how each was trained and how strong it is).
 MODELS = Path(__file__).resolve().parent.parent / "models"

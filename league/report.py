@@ -192,16 +192,25 @@ def _headers(report: LeagueReport) -> list[str]:
             + [f"Elo {role}" for role in report.roles] + [f"WP/ADP vs {b}" for b in report.baselines])
 
 
-def report_table(report: LeagueReport) -> Table:
-    """The ratings table: rank, player, Elo and its interval, games, score, per-role
-    Elo (team games), WP / ADP against every baseline; the verdict as the caption."""
-    table = Table(title=f"{report.game} league: {report.matches} rated games", caption=_caption(report),
-                  caption_justify="left")
-    for h in _headers(report):
-        table.add_column(h, justify="left" if h == "player" else "right", no_wrap=True)
+def report_table(report: LeagueReport) -> Group:
+    """The ratings table (rank, player, Elo and its interval, games, score, per-role Elo
+    for team games; the verdict as the caption) and, below it, each player's WP / ADP
+    against every baseline: two tables, so each fits a 100-column terminal."""
+    headers = _headers(report)
+    split = len(headers) - len(report.baselines)
+    ratings = Table(title=f"{report.game} league: {report.matches} rated games", caption=_caption(report),
+                    caption_justify="left")
+    for h in headers[:split]:
+        ratings.add_column(h, justify="left" if h == "player" else "right", no_wrap=True)
+    versus = Table(title="against the baselines: WP / ADP per game (- : no games)")
+    for h in ["player"] + headers[split:]:
+        versus.add_column(h, justify="left" if h == "player" else "right", no_wrap=True)
     for row in report.rows:
-        table.add_row(*_cells(row, report), style="dim" if row.kind == "baseline" else None)
-    return table
+        cells = _cells(row, report)
+        style = "dim" if row.kind == "baseline" else None
+        ratings.add_row(*cells[:split], style=style)
+        versus.add_row(row.name, *cells[split:], style=style)
+    return Group(ratings, versus) if report.baselines else Group(ratings)
 
 
 def _caption(report: LeagueReport) -> str:

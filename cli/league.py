@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import click
 
+from selfplay.cli.completion import complete_game
+from selfplay.cli.config_file import config_option
 from selfplay.league.store import LeagueError, LeagueStore
 
 
@@ -37,19 +39,21 @@ def league() -> None:
       selfplay league status runs/league            # game, players, last fit, run state
       selfplay league report runs/league            # ratings table + report.md/html, elo.png, heatmap.png
       selfplay league report runs/league --json ratings.json
+      selfplay league run --config examples/league-doudizhu.toml
     """
 
 
 @league.command("report")
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
-              help="Also write the table's rows as JSON.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None, metavar="PATH",
+              help="Also write the table's rows as JSON; - prints them instead of the table.")
 def report_command(directory: str, json_path: str | None) -> None:
     """Fit the ratings, print the table and write the report files into DIR.
 
     \b
     Example:
       selfplay league report runs/league
+      selfplay league report runs/league --json - | jq '.rows[0]'
     """
     from selfplay.league import report as league_report  # matplotlib only when a report is made
 
@@ -62,6 +66,9 @@ def report_command(directory: str, json_path: str | None) -> None:
             paths = league_report.write_report(store, summary)
         except (LeagueError, OSError) as err:
             raise main.UserError(str(err)) from None
+    if json_path == "-":
+        main.print_json(summary.to_json())
+        return
     main.console.print(league_report.report_table(summary))
     for path in paths:
         main.console.print(f"wrote {path}")
@@ -72,21 +79,26 @@ def report_command(directory: str, json_path: str | None) -> None:
 
 @league.command("status")
 @click.argument("directory", metavar="DIR", type=click.Path(file_okay=False))
-def status_command(directory: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (every rated player) instead.")
+def status_command(directory: str, as_json: bool) -> None:
     """Show the league's game, players, matches, last ratings and whether it runs.
 
     \b
     Example:
       selfplay league status runs/league
+      selfplay league status runs/league --json
     """
     from selfplay.league import report as league_report
 
     with open_league(directory) as store:
-        _main().console.print(league_report.status(store))
+        if as_json:
+            _main().print_json(league_report.status_data(store))
+        else:
+            _main().console.print(league_report.status(store))
 
 
 @league.command("run")
-@click.argument("game_name", metavar="GAME")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
 @click.option("--dir", "directory", type=click.Path(file_okay=False), required=True,
               help="League directory (created; run again to resume).")
 @click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
@@ -108,16 +120,29 @@ def status_command(directory: str) -> None:
               help="After training, at most this long giving every player its minimum of rated games.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the networks, games and matchmaking.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
-def run_command(game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, actors, objective,
+@config_option
+@click.pass_context
+def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, actors, objective,
                 baselines, eval_decks, final_eval_seconds, seed, options) -> None:
     """Train a learner against itself and its past, snapshot it, and rate everyone.
 
     Ctrl-C stops cleanly with everything written; running the same command again
-    resumes. Then `selfplay league report DIR`.
+    resumes. Then `selfplay league report DIR`. DIR/league.json records the
+    resolved options, the seed, the package versions and a command line that
+    repeats the run.
 
     \b
     Example:
       selfplay league run doudizhu --dir runs/league --minutes 30 --matchmaking pfsp
+      selfplay league run --config examples/league-doudizhu.toml --minutes 60
+
+    \b
+    A config file holds any of the options, named as the flags:
+      game = "doudizhu"
+      dir = "runs/league"
+      minutes = 30
+      snapshot-minutes = 5
+      baseline = ["random", "rlcard-rule"]
     """
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners import dmc
@@ -133,7 +158,7 @@ def run_command(game_name, directory, learner, minutes, frames, matchmaking, sna
                                evaluation=EvaluationConfig(decks=eval_decks),
                                final_eval_seconds=final_eval_seconds)
     try:
-        with dmc.live_status() as show:
+        with main.invocation(ctx), dmc.live_status() as show:
             store = loop.run(game_name, directory, minutes=minutes, frames=frames, config=config,
                              game_options=dict(game.info.options), on_metrics=show)
     except (LeagueError, CheckpointError, ValueError, OSError) as err:

@@ -1,7 +1,10 @@
-"""The ``selfplay`` command: games, agents, tournaments.
+"""The ``selfplay`` command: games, agents, tournaments, training.
 
 Errors a user can make (an unknown game or agent, a bad number, an unwritable
-path) end in one line on stderr and exit code 2, never a traceback.
+path, a bad ``--config`` file) end in one line on stderr, ``selfplay: error:
+...``, and exit code 2, never a traceback. Conventions (docs/cli.md): every
+command's help has an example; ``--json`` prints data as JSON on stdout, and
+``--json PATH`` (commands that do work) also writes the results there.
 """
 
 from __future__ import annotations
@@ -10,15 +13,15 @@ import json
 import os
 import sys
 import tempfile
-from selfplay import __version__
-
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from selfplay import arena
+from selfplay import __version__, arena, provenance
 from selfplay.agents import OTHER_SPECS, REGISTRY, AgentSpecError, load, parse_spec
 from selfplay.cli import tables
+from selfplay.cli.completion import complete_game
+from selfplay.cli.config_file import config_option
 from selfplay.games import UnknownGameError, make, names
 
 # Tables are wider than 80 columns: give pipes and logs room instead of wrapping.
@@ -59,6 +62,8 @@ def resolve_league_specs(specs: tuple[str, ...], league_dir: str | None, game_na
 
 
 def check_writable(path: str) -> None:
+    if path == "-":  # stdout
+        return
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
         raise UserError(f"cannot write {path}: not a writable file path")
@@ -76,8 +81,45 @@ def write_json_atomic(path: str, data: object) -> None:
         raise
 
 
+def print_json(data: object) -> None:
+    """``data`` as JSON on stdout (``--json``): nothing else goes there."""
+    click.echo(json.dumps(data, indent=1))
+
+
+def invocation(ctx: click.Context):
+    """``provenance.invoked_as`` for this command: run records name its command line, every
+    option as resolved (flags, --config file, defaults) and a command line that repeats them."""
+    words: list[str] = ctx.command_path.split()
+    options: list[str] = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if isinstance(param, click.Argument):
+            words.append(str(value))
+            continue
+        if value is None or value is False or value == ():
+            continue
+        flag = next((o for o in param.opts if o.startswith("--")), param.opts[0])
+        if param.is_flag:
+            options.append(flag)
+        else:
+            for item in value if param.multiple else (value,):
+                options += [flag, str(item)]
+    return provenance.invoked_as([os.path.basename(sys.argv[0]), *sys.argv[1:]], ctx.params,
+                                 repeat=provenance.shell_line([*words, *options]))
+
+
+def print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    v = provenance.versions()
+    click.echo(f"selfplay {__version__} (python {v['python']}, torch {v['torch']}, numpy {v['numpy']}, "
+               f"rlcard {v['rlcard']})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.version_option(__version__, prog_name="selfplay")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=print_version,
+              help="Show the versions of selfplay, python, torch, numpy and rlcard, and exit.")
 def cli() -> None:
     """Self-play learning for multiplayer and imperfect-information card games.
 
@@ -88,29 +130,51 @@ def cli() -> None:
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 10
       selfplay tournament doudizhu --agent runs/ddz/checkpoint.pt --agent rlcard-rule --decks 1000
       selfplay play doudizhu --seat peasant      # you against the default agents
+      selfplay league run --config examples/league-doudizhu.toml
+
+    \b
+    Every command has --help. Shell completion and conventions: docs/cli.md.
     """
+
+
+JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Print the list as JSON instead of a table.")
 
 
 @cli.command("games")
-def games_command() -> None:
+@JSON_FLAG
+def games_command(as_json: bool) -> None:
     """List the games, with players, information type and action count.
 
-    Example: selfplay games
+    \b
+    Example:
+      selfplay games
+      selfplay games --json
     """
-    console.print(tables.games_table([make(n) for n in names()]))
+    games = [make(n) for n in names()]
+    if as_json:
+        print_json(tables.games_data(games))
+    else:
+        console.print(tables.games_table(games))
 
 
 @cli.command("agents")
-def agents_command() -> None:
+@JSON_FLAG
+def agents_command(as_json: bool) -> None:
     """List the agent specs that --agent accepts.
 
-    Example: selfplay agents
+    \b
+    Example:
+      selfplay agents
+      selfplay agents --json
     """
-    console.print(tables.agents_table(REGISTRY, OTHER_SPECS))
+    if as_json:
+        print_json(tables.agents_data(REGISTRY, OTHER_SPECS))
+    else:
+        console.print(tables.agents_table(REGISTRY, OTHER_SPECS))
 
 
 @cli.command("tournament")
-@click.argument("game_name", metavar="GAME")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
 @click.option("--agent", "-a", "specs", multiple=True, required=True, metavar="SPEC",
               help="An agent (repeat: one per side); see `selfplay agents`.")
 @click.option("--games", "-n", type=click.IntRange(min=1), default=None, help="Games to play, seats rotating [default: 100].")
@@ -119,7 +183,8 @@ def agents_command() -> None:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every deal and agent.")
 @click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None, help="Also write results as JSON.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None, metavar="PATH",
+              help="Also write the results (every game, the statistics) as JSON; - prints them instead of the table.")
 @click.option("--league", "league_dir", type=click.Path(file_okay=False), default=None,
               help="A league directory: then --agent snapshot:NAME (or snapshot:best, snapshot:latest) names its snapshots.")
 def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path, league_dir) -> None:
@@ -129,6 +194,7 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
     Example:
       selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
       selfplay tournament doudizhu --league runs/league -a snapshot:best -a rlcard-rule --decks 1000
+      selfplay tournament kuhn -a random -a random --games 1000 --json results.json
     """
     game = build_game(game_name, options)
     specs = resolve_league_specs(specs, league_dir, game_name)
@@ -148,14 +214,18 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
                                 on_result=lambda _: bar.advance(task))
     except (AgentSpecError, ValueError) as err:
         raise UserError(str(err)) from None
+    data = result.to_json() | {"seed": seed}
+    if json_path == "-":
+        print_json(data)
+        return
     console.print(tables.result_table(result, seed))
     if json_path:
-        write_json_atomic(json_path, result.to_json() | {"seed": seed})
+        write_json_atomic(json_path, data)
         console.print(f"wrote {json_path}")
 
 
 @cli.command("train")
-@click.argument("game_name", metavar="GAME")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
 @click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Run directory (created).")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -170,21 +240,34 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
 @click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Also keep the networks every N minutes in OUT/snapshots/.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
-def train_command(game_name, learner, out_dir, minutes, frames, actors, objective, seed, resume, snapshot_minutes,
-                  options) -> None:
+@config_option
+@click.pass_context
+def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, objective, seed, resume,
+                  snapshot_minutes, options) -> None:
     """Train an agent by self-play; checkpoints land in OUT (an agent spec).
+
+    OUT/config.json records the resolved options, the seed, the package versions
+    and a command line that repeats the run.
 
     \b
     Example:
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 120 --snapshot-minutes 20
       selfplay train doudizhu --out runs/ddz --minutes 180 --resume    # continue it
+      selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
+
+    \b
+    A config file holds any of the options, named as the flags:
+      game = "doudizhu"
+      out = "runs/ddz"
+      minutes = 120
+      snapshot-minutes = 20
     """
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners import dmc
 
     game = build_game(game_name, options)  # validates the name and options before any work
     try:
-        with dmc.live_status() as show:
+        with invocation(ctx), dmc.live_status() as show:
             path = dmc.train(dmc.DMCConfig(), game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
                              objective=objective, seed=seed, resume=resume, on_metrics=show,
                              game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes)

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from selfplay import agents
 from selfplay.cli import render
+from selfplay.cli.completion import complete_game
 from selfplay.games import Game, IllegalActionError, State, make
 from selfplay.games.doudizhu import PASS, CardError, MoveError, beats_index, index_of, move_info
 from selfplay.games.doudizhu.cards import format_counts, parse_counts
@@ -338,7 +339,7 @@ class Session:
 
 # ---- the command -----------------------------------------------------------------------------
 @click.command("play")
-@click.argument("game_name", metavar="GAME")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
 @click.option("--agent", "-a", "specs", multiple=True, metavar="SPEC",
               help="The agent at the other seats: once for all, or once per seat in seat order "
                    "[default: the best snapshot of --league, else the game's default agent "

@@ -1,4 +1,4 @@
-"""Rich tables for what the CLI prints."""
+"""Rich tables for what the CLI prints, and the same rows as data for ``--json``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,13 @@ def games_table(games: list[Game]) -> Table:
     return table
 
 
+def games_data(games: list[Game]) -> list[dict]:
+    """``selfplay games --json``: one object per game."""
+    return [{"name": g.name, "players": g.num_players, "perfect_information": g.info.perfect_information,
+             "actions": g.num_actions, "teams": [list(t) for t in g.info.teams], "team_names": list(g.info.team_names),
+             "options": options_of(g.name), "description": g.info.description} for g in games]
+
+
 def agents_table(registry: dict, others: tuple[tuple[str, str], ...]) -> Table:
     table = Table(title="agent specs (--agent)")
     table.add_column("spec")
@@ -29,6 +36,14 @@ def agents_table(registry: dict, others: tuple[tuple[str, str], ...]) -> Table:
     for spec, summary in others:
         table.add_row(spec, "its own", summary)
     return table
+
+
+def agents_data(registry: dict, others: tuple[tuple[str, str], ...]) -> list[dict]:
+    """``selfplay agents --json``: one object per spec; ``games`` null: any game (a name), the
+    game its file learned (a checkpoint, a snapshot)."""
+    rows = [{"spec": name, "games": list(entry.games) or None, "description": entry.summary}
+            for name, entry in registry.items()]
+    return rows + [{"spec": spec, "games": None, "description": summary} for spec, summary in others]
 
 
 def _row(stats: Stats) -> list[str]:

@@ -47,6 +47,7 @@ from selfplay.league.evaluation import EvaluationConfig, Evaluator, evaluation_m
 from selfplay.league.matchmaking import LEARNER, Matchmaker, learner_score, make_matchmaker
 from selfplay.league.ratings import records_against
 from selfplay.league.store import LeagueStore, Player
+from selfplay.provenance import run_record
 
 RUN_DIR = "run"
 STATUS = "status.json"
@@ -206,7 +207,7 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
         for name, spec in specs:
             store.add_baseline(spec, name=name)
         record = {**asdict(config), "game": game_name, "game_options": store.game_options, "minutes": minutes,
-                  "frames": frames, "started_at": time.time()}
+                  "frames": frames, "started_at": time.time(), "provenance": run_record()}
         write_json_atomic(root / CONFIG, record)
         league = League(store, config, on_metrics, minutes)
         run_dir = root / RUN_DIR

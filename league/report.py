@@ -12,7 +12,8 @@ an SPRT on their head-to-head games).
 ``report.md``, ``report.html``, ``elo.png`` (Elo over training time) and
 ``heatmap.png`` (head-to-head score matrix) into the league directory;
 ``status`` is the short view of a running league, its state read from the
-``status.json`` the league loop rewrites every few seconds.
+``status.json`` the league loop rewrites every few seconds (``status_data``:
+the same as data, for ``--json``).
 """
 
 from __future__ import annotations
@@ -392,6 +393,28 @@ def _ago(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min ago"
     return f"{seconds / 3600:.1f} h ago"
+
+
+def status_data(store: LeagueStore) -> dict:
+    """What ``status`` shows, as JSON data: every player of the last fit (overall), not only the top 3,
+    and ``status.json`` as the loop wrote it (``run`` says what it means now)."""
+    latest = store.latest_snapshot()
+    rows = sorted((r for r in store.latest_ratings() if r.role is None), key=lambda r: -r.elo)
+    try:
+        raw = json.loads((Path(store.root) / STATUS_FILE).read_text())
+    except (OSError, ValueError):
+        raw = None
+    return {
+        "game": store.game_name, "game_options": dict(store.game_options),
+        "snapshots": len(store.players("snapshot")), "baselines": len(store.players("baseline")),
+        "matches": {"eval": store.match_count("eval"), "all": store.match_count()},
+        "latest_snapshot": None if latest is None else
+        {"name": latest.name, "frames": latest.frames, "train_seconds": latest.train_seconds},
+        "last_fit": None if not rows else {"created_at": rows[0].created_at, "ratings": [
+            {"player": r.player, "elo": r.elo, "low": r.low, "high": r.high, "games": r.games, "score": r.score}
+            for r in rows]},
+        "run": run_state(store.root), "status": raw,
+    }
 
 
 def status(store: LeagueStore) -> Group:

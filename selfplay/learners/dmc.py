@@ -14,10 +14,11 @@ Read top to bottom: ``DMCConfig`` (every default with its source), the run
 directory, the learner step, ``train`` (the one entry point), the agent that
 plays a checkpoint greedily.
 
-Run directory: ``config.json`` (the resolved config and seed),
-``metrics.jsonl`` (one JSON object per log interval: ``charts/frames``,
-``charts/frames_per_second``, ``losses/<group>``, ...), ``checkpoint.pt``
-(replaced atomically every ``save_interval_minutes`` and at the end).
+Run directory: ``config.json`` (the resolved config and seed; the versions
+and command line: ``selfplay.provenance``), ``metrics.jsonl`` (one JSON
+object per log interval: ``charts/frames``, ``charts/frames_per_second``,
+``losses/<group>``, ...), ``checkpoint.pt`` (replaced atomically every
+``save_interval_minutes`` and at the end).
 ``train(..., resume=True)`` continues from ``checkpoint.pt``: weights,
 optimizer state, frames and elapsed time, so a killed run loses at most the
 work since the last save.
@@ -49,6 +50,7 @@ from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State, make, options_of
 from selfplay.nets import NetConfig, QNet, decision_q_values
+from selfplay.provenance import run_record
 
 LEARNER = "dmc"
 CHECKPOINT = "checkpoint.pt"
@@ -275,7 +277,8 @@ def train(
     record = {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options), "objective": objective,
               "seed": seed, "actors": actors, "minutes": minutes, "frames": frames, "groups": groups,
               "config": {**asdict(config), "actor_dtype": dtype}, "net_configs": [c.to_dict() for c in configs],
-              "resumed_at_frames": frames_done if state is not None else None}
+              "snapshot_minutes": snapshot_minutes, "resumed_at_frames": frames_done if state is not None else None,
+              "provenance": run_record()}
     (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
 
     def save(path: Path = ckpt_path) -> Path:
@@ -480,5 +483,10 @@ def live_status() -> Iterator[Callable[[dict], None]]:
     from rich.live import Live
     from rich.text import Text
 
-    with Live(Text("starting actors..."), refresh_per_second=4, transient=False) as live:
-        yield lambda row: live.update(Text(status_line(row)))
+    live = Live(Text("starting actors..."), refresh_per_second=4, transient=False)
+    try:
+        with live:
+            yield lambda row: live.update(Text(status_line(row)))
+    finally:
+        if not live.console.is_terminal:  # rich ends the last line only on a terminal: logs, pipes
+            live.console.line()

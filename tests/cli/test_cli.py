@@ -65,6 +65,14 @@ def test_train_then_play_the_checkpoint_and_refuse_to_overwrite(tmp_path):
     assert first.returncode == 0, first.stderr
     ckpt = out / "checkpoint.pt"
     assert ckpt.is_file() and (out / "config.json").is_file() and (out / "metrics.jsonl").is_file()
+    record = json.loads((out / "config.json").read_text())  # enough to repeat the run
+    assert record["seed"] == 3 and record["actors"] == 0 and record["frames"] == 3200
+    assert set(record["provenance"]["versions"]) == {"python", "selfplay", "torch", "numpy", "rlcard"}
+    assert record["provenance"]["command"][1:] == ["train", "leduc", "--out", str(out), "--frames", "3200",
+                                                   "--actors", "0", "--seed", "3"]
+    assert record["provenance"]["options"]["seed"] == 3
+    assert record["provenance"]["repeat"].endswith(f"train leduc --learner dmc --out {out} --frames 3200 "
+                                                   "--actors 0 --objective adp --seed 3")
     again = run("train", "leduc", "--out", str(out), "--frames", "3200", "--actors", "0")
     assert again.returncode == 2 and "already holds a run" in again.stderr
     result = tmp_path / "match.json"

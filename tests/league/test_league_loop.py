@@ -160,3 +160,32 @@ def test_sigkill_during_a_league_run_loses_nothing_written_and_the_run_continues
         assert len(matches_after) > len(matches_before)
         assert json.loads((directory / loop.STATUS).read_text())["state"] == "finished"
         assert len(set(after.values())) == len(after)  # no training stretch snapshotted twice
+
+
+def test_ctrl_c_stops_a_league_run_cleanly_with_everything_written(tmp_path):
+    directory = tmp_path / "league"
+    script = os.path.join(os.path.dirname(sys.executable), "selfplay")
+    proc = subprocess.Popen([script, "league", "run", "leduc", "--dir", str(directory), "--minutes", "5",
+                             "--snapshot-minutes", "0.05", "--actors", "1", "--eval-decks", "5"],
+                            start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            # as in a terminal (a shell's background job would ignore SIGINT, and so would we)
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (directory / "league.sqlite").exists():
+            with LeagueStore.open(directory) as store:
+                if len(store.players("snapshot")) >= 1 and store.match_count("eval") > 0:
+                    break
+        assert proc.poll() is None, proc.stderr.read().decode()
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 130), err.decode()
+    assert b"Traceback" not in out + err
+    with LeagueStore.open(directory) as store:
+        assert store.integrity_check() == "ok"
+        snapshots = store.players("snapshot")
+        # the weights at the moment of Ctrl-C became the last snapshot
+        assert snapshots[-1].frames == loop.load_checkpoint(directory / loop.RUN_DIR / "checkpoint.pt")["frames"]
+        assert store.latest_ratings()
+    assert json.loads((directory / loop.STATUS).read_text())["state"] == "stopped"

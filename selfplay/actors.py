@@ -361,15 +361,16 @@ class ActorError(RuntimeError):
 
 
 class ActorPool:
-    """K local actor processes and their channels.
+    """K local actor processes and their channels. ``main`` is the actors' entry point,
+    called as ``actor_main`` is (DMC's by default; the az learner passes its own).
 
     On Linux the actors are forked (fast to start; no ``if __name__ ==
     "__main__"`` guard needed in scripts) and set torch to one thread before any
     torch work, which keeps the parent's OpenMP pool out of them; elsewhere
     they are spawned."""
 
-    def __init__(self, num_actors: int, seeds: Sequence[int], settings: ActorSettings, nets: Sequence[QNet],
-                 max_queued: int = 16) -> None:
+    def __init__(self, num_actors: int, seeds: Sequence[int], settings, nets: Sequence[torch.nn.Module],
+                 max_queued: int = 16, main=None) -> None:
         ctx = torch.multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self.weights = SharedWeights(nets, ctx)
         self.queue = ctx.Queue(maxsize=max_queued)
@@ -381,7 +382,7 @@ class ActorPool:
         os.environ.update(env)  # the children's torch starts with one thread
         try:
             for i in range(num_actors):
-                p = ctx.Process(target=actor_main, args=(i, int(seeds[i]), settings, self.weights, self.queue, self.stop,
+                p = ctx.Process(target=main or actor_main, args=(i, int(seeds[i]), settings, self.weights, self.queue, self.stop,
                                                               self.plans[i]),
                                 daemon=True, name=f"selfplay-actor-{i}")
                 p.start()
@@ -411,13 +412,14 @@ class ActorPool:
             return None
 
     def close(self) -> None:
+        """Stop the actors (killed after 5 s). The queue is not drained: an actor stopped
+        mid-message (Ctrl-C reaches the whole process group) can leave half a message in
+        the pipe, and reading it would block for good. Actors never block on it: they put
+        with a timeout and look at ``stop`` in between."""
         self.stop.set()
         deadline = time.monotonic() + 5.0
         while any(p.is_alive() for p in self.procs) and time.monotonic() < deadline:
-            try:
-                self.queue.get(timeout=0.05)  # unblock actors waiting to put
-            except queue_module.Empty:
-                pass
+            time.sleep(0.05)
         for p in self.procs:
             if p.is_alive():
                 p.kill()

@@ -179,7 +179,11 @@ def test_ctrl_c_stops_a_league_run_cleanly_with_everything_written(tmp_path):
                     break
         assert proc.poll() is None, proc.stderr.read().decode()
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends: the whole process group
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     assert proc.returncode in (0, 130), err.decode()
     assert b"Traceback" not in out + err
     with LeagueStore.open(directory) as store:

@@ -226,7 +226,8 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
 
 @cli.command("train")
 @click.argument("game_name", metavar="GAME", shell_complete=complete_game)
-@click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
+@click.option("--learner", type=click.Choice(["dmc", "az"]), default="dmc", show_default=True,
+              help="dmc: Deep Monte-Carlo (DouZero); az: AlphaZero-style learning from sampled search.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), required=True, help="Run directory (created).")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Training time in all, across resumes [default: until Ctrl-C].")
@@ -253,6 +254,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, obj
     Example:
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 120 --snapshot-minutes 20
       selfplay train doudizhu --out runs/ddz --minutes 180 --resume    # continue it
+      selfplay train tictactoe --learner az --out runs/ttt --minutes 10
       selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
 
     \b
@@ -263,14 +265,15 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, obj
       snapshot-minutes = 20
     """
     from selfplay.checkpoints import CheckpointError
-    from selfplay.learners import dmc
+    from selfplay.learners import az, dmc
 
     game = build_game(game_name, options)  # validates the name and options before any work
+    module, config = (az, az.AZConfig()) if learner == "az" else (dmc, dmc.DMCConfig())
     try:
         with invocation(ctx), dmc.live_status() as show:
-            path = dmc.train(dmc.DMCConfig(), game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
-                             objective=objective, seed=seed, resume=resume, on_metrics=show,
-                             game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes)
+            path = module.train(config, game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
+                                objective=objective, seed=seed, resume=resume, on_metrics=show,
+                                game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes)
     except (CheckpointError, dmc.RunExistsError, ValueError, OSError) as err:
         raise UserError(str(err)) from None
     console.print(f"checkpoint: {path}")

@@ -72,13 +72,21 @@ def _rlcard_rule(game: Game) -> Agent:
 
 
 def _checkpoint(path: str, game: Game) -> Agent:
-    from selfplay.checkpoints import CheckpointError
-    from selfplay.learners.dmc import load_agent
+    """The agent of a checkpoint, by the learner that wrote it (dmc: greedy over Q; az: search)."""
+    from selfplay.checkpoints import CheckpointError, load_checkpoint
+    from selfplay.learners import az, dmc
 
     try:
-        return load_agent(path, game)
+        learner = load_checkpoint(path, expect_game=game.name)["learner"]
+        return (az if learner == az.LEARNER else dmc).load_agent(path, game)
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
+
+
+def _minimax(game: Game) -> Agent:
+    from selfplay.search.minimax import MinimaxAgent
+
+    return MinimaxAgent()
 
 
 def looks_like_path(spec: str) -> bool:
@@ -95,12 +103,14 @@ class Entry:
 REGISTRY: dict[str, Entry] = {
     "random": Entry(lambda game: RandomAgent(), "uniformly random legal moves"),
     "mcts": Entry(_mcts, "UCT search with random rollouts; sims=N simulations per move (1000), c=exploration (1.4)"),
+    "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
+                     games=("tictactoe",)),
     "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",
                          games=("doudizhu",)),
 }
 #: Shown by `selfplay agents` beside the registry: specs that are not names.
 OTHER_SPECS = (
-    ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): greedy over its learned Q-values"),
+    ("PATH", "a checkpoint file (e.g. runs/ddz/checkpoint.pt): dmc greedy over Q, az searches with its network"),
     ("snapshot:NAME", "with --league DIR: a league's snapshot (snapshot:best, snapshot:latest)"),
 )
 

@@ -121,3 +121,48 @@ def decision_q_values(net: QNet, decisions: Sequence[tuple]) -> list[np.ndarray]
 
 def num_parameters(net: nn.Module) -> int:
     return sum(p.numel() for p in net.parameters())
+
+
+# ---- AlphaZero-style policy-value network ---------------------------------------------
+@dataclass(frozen=True)
+class PolicyValueConfig:
+    """Sizes of a policy-value network: observation in, one logit per action and one value per player out."""
+
+    obs_dim: int
+    num_actions: int
+    num_players: int
+    hidden: tuple[int, ...] = (128, 128)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "hidden": list(self.hidden)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PolicyValueConfig":
+        return cls(**{**data, "hidden": tuple(data["hidden"])})
+
+
+class PolicyValueNet(nn.Module):
+    """An MLP trunk with a policy head (logits over every action; the search masks the
+    illegal ones) and a value head (each player's expected return, tanh: the games it
+    serves score in [-1, 1])."""
+
+    def __init__(self, config: PolicyValueConfig) -> None:
+        super().__init__()
+        self.config = config
+        layers, width = [], config.obs_dim
+        for h in config.hidden:
+            layers += [nn.Linear(width, h), nn.ReLU()]
+            width = h
+        self.trunk = nn.Sequential(*layers)
+        self.policy = nn.Linear(width, config.num_actions)
+        self.value = nn.Linear(width, config.num_players)
+
+    def forward(self, obs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.trunk(obs)
+        return self.policy(x), torch.tanh(self.value(x))
+
+    @torch.inference_mode()
+    def numpy_call(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``search.NetworkEvaluator``'s network: numpy in, numpy out."""
+        logits, values = self(torch.from_numpy(np.asarray(obs, dtype=np.float32)))
+        return logits.numpy(), values.numpy()

@@ -1,0 +1,383 @@
+"""AlphaZero-style learning from sampled search (Silver et al. 2018; Hubert et al. 2021).
+
+Actors play self-play games where every move comes from a sampled PUCT search
+(``selfplay.search.puct``: K actions per node drawn from the network's
+policy, Dirichlet noise at the root, one value per player backed up max^n)
+guided by the current policy-value network. Each decision stores the
+observation of the player to move, the search's visit distribution over the
+sampled actions (the policy target, as Sampled MuZero trains it) and, once
+the game ends, every player's return (the value target). The learner fits
+cross-entropy to the visit distributions plus the squared error of the
+values, Adam with weight decay, sampling uniformly from a replay buffer of
+recent decisions, and publishes the weights to the actors.
+
+Same machinery as DMC (``selfplay.learners.dmc``): local actor processes
+(``selfplay.actors.ActorPool``) each run many games at once, with every
+search's leaves evaluated in one network call (``search_batched``); shared
+weights; the run directory (``config.json``, ``metrics.jsonl``,
+``checkpoint.pt``, ``snapshots/``) and checkpoint format; ``--resume``.
+``actors=0`` plays inside the learner, reproducibly.
+
+For games whose observation is a flat vector and whose action count a policy
+head can hold (tictactoe, connect4, Kuhn, Leduc). The agent of a checkpoint
+searches with the network, without noise, and plays the most visited move.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue as queue_module
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from selfplay.actors import ActorPool, SharedWeights
+from selfplay.arena import derive_seed
+from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
+from selfplay.games import Game, State, make
+from selfplay.nets import PolicyValueConfig, PolicyValueNet
+from selfplay.provenance import run_record
+from selfplay.search.evaluators import NetworkEvaluator
+from selfplay.search.puct import PUCT, PUCTConfig, search_batched
+
+LEARNER = "az"
+CHECKPOINT = "checkpoint.pt"
+
+
+@dataclass
+class AZConfig:
+    """Hyper-parameters of an az run. AlphaZero's (Silver et al. 2018) and Sampled
+    MuZero's (Hubert et al. 2021) values where they carry over, else *ours* (small games, CPU)."""
+
+    simulations: int = 64  # ours (AlphaZero: 800): small boards, CPU
+    k: int = 16  # Sampled MuZero: K sampled actions per node (all actions when fewer)
+    c_puct: float = 1.25  # MuZero
+    dirichlet_alpha: float = 0.3  # AlphaZero (chess)
+    dirichlet_fraction: float = 0.25  # AlphaZero
+    sample_moves: int = 4  # ours (AlphaZero: 30 in chess): opening moves drawn by visit count, then the most visited
+    search_batch: int = 4  # ours: leaves per search per network call (virtual loss)
+    games_per_actor: int = 32  # ours: games each actor searches at once, their leaves in one call
+    hidden: tuple[int, ...] = (128, 128)  # ours
+    learning_rate: float = 1e-3  # ours (Adam)
+    weight_decay: float = 1e-4  # AlphaZero
+    batch_size: int = 256  # ours (AlphaZero: 4096)
+    replay_size: int = 20_000  # ours: decisions kept
+    replay_ratio: float = 4.0  # ours: each decision is trained on about this many times
+    send_decisions: int = 256  # ours: decisions per actor -> learner message
+    save_interval_minutes: float = 10.0
+    log_interval_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        self.hidden = tuple(int(h) for h in self.hidden)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AZConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def search(self, noise: bool) -> PUCTConfig:
+        return PUCTConfig(simulations=self.simulations, k=self.k, c_puct=self.c_puct, batch=self.search_batch,
+                          dirichlet_alpha=self.dirichlet_alpha,
+                          dirichlet_fraction=self.dirichlet_fraction if noise else 0.0)
+
+
+def net_config(game: Game, config: AZConfig) -> PolicyValueConfig:
+    obs_dim = int(np.prod(game.info.observation_shape))
+    return PolicyValueConfig(obs_dim, game.num_actions, game.num_players, config.hidden)
+
+
+def features(state: State) -> np.ndarray:
+    return np.asarray(state.observation(state.current_player), dtype=np.float32).reshape(-1)
+
+
+# ---- actors -------------------------------------------------------------------------------
+@dataclass
+class Decisions:
+    """Finished decisions: observation, visit distribution over all actions, every player's return."""
+
+    obs: np.ndarray  # (n, obs_dim) float32
+    policy: np.ndarray  # (n, num_actions) float32, sums to 1
+    value: np.ndarray  # (n, num_players) float32
+    episodes: int = 0
+
+    def __len__(self) -> int:
+        return len(self.obs)
+
+
+class SelfPlay:
+    """``games_per_actor`` self-play games searched together (one network call per round of leaves)."""
+
+    def __init__(self, game: Game, net: PolicyValueNet, config: AZConfig, seed: int) -> None:
+        self.game, self.net, self.config = game, net, config
+        self.rng = np.random.default_rng(seed)
+        self.evaluator = NetworkEvaluator(net.numpy_call, features)
+        self.searches = [PUCT(self.evaluator, config.search(noise=True), rng=int(self.rng.integers(1 << 62)))
+                         for _ in range(config.games_per_actor)]
+        self.states = [self._new_game(i) for i in range(config.games_per_actor)]
+        self.records: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in self.states]
+        self.done: list[Decisions] = []
+        self.moves = [0] * len(self.states)
+
+    def _new_game(self, i: int) -> State:
+        self.searches[i].reset()
+        return self.game.new_initial_state(seed=int(self.rng.integers(1 << 62)))
+
+    def step(self) -> None:
+        """One move in every game."""
+        with torch.inference_mode():
+            results = search_batched(self.searches, self.states)
+        for i, (state, result) in enumerate(zip(self.states, results)):
+            counts = result.counts
+            actions = np.fromiter(counts, dtype=np.int64)
+            visits = np.fromiter(counts.values(), dtype=np.float64)
+            target = np.zeros(self.game.num_actions, dtype=np.float32)
+            target[actions] = visits / visits.sum()
+            self.records[i].append((features(state), target))
+            if self.moves[i] < self.config.sample_moves:
+                action = int(actions[self.rng.choice(len(actions), p=visits / visits.sum())])
+            else:
+                action = result.action
+            state.apply(action)
+            self.moves[i] += 1
+            if state.is_terminal():
+                returns = np.asarray(state.returns(), dtype=np.float32)
+                obs, policy = zip(*self.records[i])
+                self.done.append(Decisions(np.stack(obs), np.stack(policy), np.tile(returns, (len(obs), 1)), 1))
+                self.records[i], self.moves[i] = [], 0
+                self.states[i] = self._new_game(i)
+
+    def collect(self, min_decisions: int) -> Decisions:
+        while sum(len(d) for d in self.done) < min_decisions:
+            self.step()
+        done, self.done = self.done, []
+        return Decisions(np.concatenate([d.obs for d in done]), np.concatenate([d.policy for d in done]),
+                         np.concatenate([d.value for d in done]), sum(d.episodes for d in done))
+
+
+@dataclass(frozen=True)
+class AZActorSettings:
+    game_name: str
+    game_options: dict
+    net_config: PolicyValueConfig
+    config: AZConfig
+
+
+def az_actor_main(actor_id: int, seed: int, settings: AZActorSettings, weights: SharedWeights, out_queue, stop,
+                  plans) -> None:
+    """An actor process: self-play with the latest weights, decisions to the learner, until ``stop``."""
+    torch.set_num_threads(1)
+    try:
+        game = make(settings.game_name, **settings.game_options)
+        net = PolicyValueNet(settings.net_config).eval()
+        actor = SelfPlay(game, net, settings.config, seed)
+        have, parent = -1, os.getppid()
+        while not stop.is_set() and os.getppid() == parent:
+            have = weights.pull([net], have)
+            batch = actor.collect(settings.config.send_decisions)
+            while not stop.is_set() and os.getppid() == parent:
+                try:
+                    out_queue.put(batch, timeout=0.2)
+                    break
+                except queue_module.Full:
+                    pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        out_queue.cancel_join_thread()
+
+
+class InlineSelfPlay:
+    """The actor in the learner's process (``actors=0``): a run that is a function of its seed."""
+
+    def __init__(self, game: Game, net: PolicyValueNet, config: AZConfig, seed: int) -> None:
+        self.net = PolicyValueNet(net.config).eval()
+        self.net.load_state_dict(net.state_dict())
+        self.actor = SelfPlay(game, self.net, config, seed)
+        self.send = config.send_decisions
+
+    def publish(self, nets, groups=None) -> None:
+        self.net.load_state_dict(nets[0].state_dict())
+
+    def get(self, timeout: float) -> Decisions:
+        return self.actor.collect(self.send)
+
+    def close(self) -> None:
+        pass
+
+
+# ---- the learner ------------------------------------------------------------------------
+class Replay:
+    """The most recent ``size`` decisions, sampled uniformly."""
+
+    def __init__(self, size: int, obs_dim: int, num_actions: int, num_players: int) -> None:
+        self.obs = np.zeros((size, obs_dim), np.float32)
+        self.policy = np.zeros((size, num_actions), np.float32)
+        self.value = np.zeros((size, num_players), np.float32)
+        self.size, self.count, self.at = size, 0, 0
+
+    def add(self, d: Decisions) -> None:
+        for k in range(len(d)):  # a message is small next to the buffer
+            self.obs[self.at], self.policy[self.at], self.value[self.at] = d.obs[k], d.policy[k], d.value[k]
+            self.at = (self.at + 1) % self.size
+            self.count = min(self.count + 1, self.size)
+
+    def sample(self, n: int, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
+        idx = rng.integers(self.count, size=n)
+        return torch.from_numpy(self.obs[idx]), torch.from_numpy(self.policy[idx]), torch.from_numpy(self.value[idx])
+
+
+def learn_step(net: PolicyValueNet, optimizer, batch) -> tuple[float, float]:
+    """Cross-entropy to the visit distributions plus the values' squared error; one Adam step."""
+    obs, policy, value = batch
+    logits, predicted = net(obs)
+    policy_loss = -(policy * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
+    value_loss = ((predicted - value) ** 2).mean()
+    optimizer.zero_grad(set_to_none=True)
+    (policy_loss + value_loss).backward()
+    optimizer.step()
+    return float(policy_loss.detach()), float(value_loss.detach())
+
+
+def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minutes: float | None = None,
+          frames: int | None = None, actors: int | None = None, seed: int = 0, resume: bool = False,
+          on_metrics: Callable[[dict], None] | None = None, game_options: dict | None = None,
+          snapshot_minutes: float | None = None, **_unused) -> Path:
+    """Train until ``minutes`` of training time or ``frames`` decisions (totals over resumes),
+    as ``dmc.train`` does; returns the final checkpoint's path."""
+    from selfplay.learners.dmc import RunExistsError
+
+    out, state = Path(out_dir), None
+    ckpt_path = out / CHECKPOINT
+    if resume and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
+        config, seed, game_options = AZConfig.from_dict(state["config"]), int(state["seed"]), state["game_options"]
+    elif ckpt_path.exists():
+        raise RunExistsError(f"{out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+    game = make(game_name, **(game_options or {}))
+    if game.num_actions > 4096:
+        raise ValueError(f"az: {game_name} has {game.num_actions:,} actions, too many for its policy head; "
+                         "use dmc (or dmc+search to plan with a DMC network)")
+    if actors is None:
+        actors = max(1, (os.cpu_count() or 2) - 1)
+    torch.manual_seed(derive_seed(seed, 0))
+    cfg = net_config(game, config)
+    net = PolicyValueNet(cfg)
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
+    decisions, steps, episodes, elapsed_before = 0, 0, 0, 0.0
+    if state is not None:
+        net.load_state_dict(state["models"][0])
+        optimizer.load_state_dict(state["optimizers"][0])
+        decisions, elapsed_before = int(state["frames"]), float(state["elapsed_seconds"])
+        steps, episodes = int(state["extra"]["learner_steps"]), int(state["extra"]["episodes"])
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options), "seed": seed,
+              "actors": actors, "minutes": minutes, "frames": frames, "config": asdict(config),
+              "snapshot_minutes": snapshot_minutes, "net_configs": [cfg.to_dict()],
+              "resumed_at_frames": decisions if state is not None else None, "provenance": run_record()}
+    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+
+    def save(path: Path = ckpt_path) -> Path:
+        return save_checkpoint(path, {
+            "game": game_name, "game_options": dict(game.info.options), "learner": LEARNER, "objective": "return",
+            "groups": ["policy_value"], "net_configs": [cfg.to_dict()], "models": [net.state_dict()],
+            "optimizers": [optimizer.state_dict()], "frames": decisions,
+            "elapsed_seconds": elapsed_before + time.monotonic() - start, "seed": seed,
+            "config": {**asdict(config), "hidden": list(config.hidden)}, "rng": {"torch": torch.get_rng_state()},
+            "extra": {"learner_steps": steps, "episodes": episodes}})
+
+    seeds = [derive_seed(seed, 1, i, decisions) for i in range(max(1, actors))]
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(min(threads_before, max(1, (os.cpu_count() or 1) - actors)))
+    source = (InlineSelfPlay(game, net, config, seeds[0]) if actors == 0 else
+              ActorPool(actors, seeds, AZActorSettings(game_name, dict(game.info.options), cfg, config), [net],
+                        main=az_actor_main))
+    replay = Replay(config.replay_size, cfg.obs_dim, cfg.num_actions, cfg.num_players)
+    rng = np.random.default_rng(derive_seed(seed, 2, decisions))
+    start = last_log = last_save = time.monotonic()
+    window = {"decisions": decisions, "losses": []}
+    next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes if snapshot_minutes else None
+    credit = 0.0  # learner steps owed to the decisions received
+    metrics = open(out / "metrics.jsonl", "a")
+
+    def finished() -> bool:
+        return (frames is not None and decisions >= frames) or \
+            (minutes is not None and elapsed_before + time.monotonic() - start >= minutes * 60)
+
+    try:
+        source.publish([net])
+        while not finished():
+            batch = source.get(timeout=0.5)
+            if batch is not None:
+                replay.add(batch)
+                decisions += len(batch)
+                episodes += batch.episodes
+                credit += len(batch) * config.replay_ratio / config.batch_size
+            while credit >= 1 and replay.count >= config.batch_size:
+                window["losses"].append(learn_step(net, optimizer, replay.sample(config.batch_size, rng)))
+                credit -= 1
+                steps += 1
+            source.publish([net])
+            now = time.monotonic()
+            if now - last_log >= config.log_interval_seconds:
+                row = {"time": round(elapsed_before + now - start, 3), "frames": decisions,
+                       "charts/frames": decisions, "charts/episodes": episodes, "charts/learner_steps": steps,
+                       "charts/frames_per_second": round((decisions - window["decisions"]) / (now - last_log), 1)}
+                if window["losses"]:
+                    row["losses/policy"], row["losses/value"] = np.mean(window["losses"], axis=0).round(5).tolist()
+                metrics.write(json.dumps(row) + "\n")
+                metrics.flush()
+                if on_metrics is not None:
+                    on_metrics(row)
+                window, last_log = {"decisions": decisions, "losses": []}, now
+            if now - last_save >= config.save_interval_minutes * 60:
+                save()
+                last_save = now
+            if next_snapshot is not None and elapsed_before + now - start >= next_snapshot * 60:
+                save()
+                export(ckpt_path, out / "snapshots" / f"checkpoint-{next_snapshot:07.2f}m.pt", half=False)
+                next_snapshot += snapshot_minutes
+    except KeyboardInterrupt:
+        pass
+    finally:
+        source.close()
+        torch.set_num_threads(threads_before)
+        metrics.close()
+    return save()
+
+
+# ---- playing a checkpoint -------------------------------------------------------------------
+class AZAgent:
+    """Sampled PUCT search guided by the network (no root noise); plays the most visited move."""
+
+    def __init__(self, net: PolicyValueNet, search: PUCTConfig, name: str = "az") -> None:
+        self.net, self.name = net.eval(), name
+        self.evaluator = NetworkEvaluator(net.numpy_call, features)
+        self.config = search
+        self.puct = PUCT(self.evaluator, search, rng=0)
+
+    def reset(self, seed: int) -> None:
+        self.puct = PUCT(self.evaluator, self.config, rng=seed)
+
+    def act(self, state: State) -> int:
+        with torch.inference_mode():
+            return self.puct.search(state).action
+
+
+def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = None) -> AZAgent:
+    """The searching agent of an az checkpoint for ``game``; CheckpointError if it does not fit."""
+    data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
+    cfg = PolicyValueConfig.from_dict(data["net_configs"][0])
+    if cfg != net_config(game, AZConfig(hidden=cfg.hidden)):
+        raise CheckpointError(f"{path}: its network does not fit {game!r}'s observations and actions")
+    net = PolicyValueNet(cfg)
+    net.load_state_dict({k: v.float() for k, v in data["models"][0].items()})
+    config = AZConfig.from_dict(data["config"])
+    if simulations is not None:
+        config.simulations = simulations
+    return AZAgent(net, config.search(noise=False), name=str(path))

@@ -83,6 +83,30 @@ def _checkpoint(path: str, game: Game) -> Agent:
         raise AgentSpecError(str(err)) from None
 
 
+def _puct(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch: int = 8, pimc: int = 0) -> Agent:
+    from selfplay.search_agents import puct_agent
+
+    if sims < 1 or k < 0 or batch < 1 or pimc < 0:
+        raise AgentSpecError("puct: needs sims >= 1, k >= 0 (0: every action), batch >= 1, pimc >= 0")
+    return puct_agent(game, sims=sims, k=k, c=c, batch=batch, pimc=pimc)
+
+
+def _dmc_search(game: Game, path: str = "", sims: int = 100, k: int = 8, c: float = 1.25, batch: int = 8,
+                pimc: int = 0, temperature: float = 1.0) -> Agent:
+    from selfplay.checkpoints import CheckpointError
+    from selfplay.search_agents import dmc_search_agent
+
+    path = path or (str(RELEASED[game.name]) if game.name in RELEASED else "")
+    if not path:
+        raise AgentSpecError(f"dmc+search: give path=CHECKPOINT (no released model for {game.name})")
+    if sims < 1 or k < 0 or batch < 1 or pimc < 0 or temperature <= 0:
+        raise AgentSpecError("dmc+search: needs sims >= 1, k >= 0, batch >= 1, pimc >= 0, temperature > 0")
+    try:
+        return dmc_search_agent(path, game, sims=sims, k=k, c=c, batch=batch, pimc=pimc, temperature=temperature)
+    except CheckpointError as err:
+        raise AgentSpecError(str(err)) from None
+
+
 def _minimax(game: Game) -> Agent:
     from selfplay.search.minimax import MinimaxAgent
 
@@ -90,6 +114,8 @@ def _minimax(game: Game) -> Agent:
 
 
 def looks_like_path(spec: str) -> bool:
+    if spec.partition(":")[0] in REGISTRY:  # e.g. dmc+search:path=runs/x.pt
+        return False
     return os.sep in spec or spec.endswith((".pt", ".pth")) or os.path.isfile(spec)
 
 
@@ -103,6 +129,10 @@ class Entry:
 REGISTRY: dict[str, Entry] = {
     "random": Entry(lambda game: RandomAgent(), "uniformly random legal moves"),
     "mcts": Entry(_mcts, "UCT search with random rollouts; sims=N simulations per move (1000), c=exploration (1.4)"),
+    "puct": Entry(_puct, "sampled PUCT with random rollouts: sims, k sampled actions per node (16; 0: all), c, "
+                         "batch leaves per call, pimc=N worlds (0: information-set MCTS)"),
+    "dmc+search": Entry(_dmc_search, "sampled PUCT over a DMC checkpoint's Q (prior softmax Q, value max Q): "
+                                     "path= (DouDizhu: the released model), sims (100), k (8), pimc, temperature"),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
                      games=("tictactoe",)),
     "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",

@@ -46,6 +46,37 @@ def build_game(name: str, options: tuple[str, ...]):
         raise UserError(str(err)) from None
 
 
+def learner_config(module, pairs: tuple[str, ...]):
+    """The learner's config dataclass with ``--set KEY=VALUE`` overrides, each value
+    parsed as its field's default is typed (a tuple field takes ``128x128``)."""
+    import dataclasses
+
+    config_class = module.AZConfig if module.LEARNER == "az" else module.DMCConfig
+    config = config_class()
+    fields = {f.name for f in dataclasses.fields(config)}
+    for item in pairs:
+        key, sep, text = item.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not text:
+            raise UserError(f"--set expects KEY=VALUE, got {item!r}")
+        if key not in fields:
+            raise UserError(f"--set: {module.LEARNER} has no setting {key!r} (it has: {', '.join(sorted(fields))})")
+        default = getattr(config, key)
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0"):
+                    raise ValueError
+                value = text.lower() in ("true", "1")
+            elif isinstance(default, tuple):
+                value = tuple(int(v) for v in text.replace(",", "x").split("x"))
+            else:
+                value = type(default)(text)
+        except ValueError:
+            raise UserError(f"--set {key}: {text!r} is not a {type(default).__name__}") from None
+        setattr(config, key, value)
+    return config
+
+
 def resolve_league_specs(specs: tuple[str, ...], league_dir: str | None, game_name: str) -> list[str]:
     """``snapshot:NAME`` specs as their files in the league ``league_dir``; other specs as they are."""
     if not any(s.startswith("snapshot:") for s in specs):
@@ -241,10 +272,12 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
 @click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Also keep the networks every N minutes in OUT/snapshots/.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A learner hyper-parameter (repeatable), e.g. --set simulations=100 --set hidden=256x256.")
 @config_option
 @click.pass_context
 def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, objective, seed, resume,
-                  snapshot_minutes, options) -> None:
+                  snapshot_minutes, options, settings) -> None:
     """Train an agent by self-play; checkpoints land in OUT (an agent spec).
 
     OUT/config.json records the resolved options, the seed, the package versions
@@ -255,6 +288,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, obj
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 120 --snapshot-minutes 20
       selfplay train doudizhu --out runs/ddz --minutes 180 --resume    # continue it
       selfplay train tictactoe --learner az --out runs/ttt --minutes 10
+      selfplay train connect4 --learner az --out runs/c4 --set simulations=100    # a hyper-parameter
       selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
 
     \b
@@ -268,7 +302,8 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, obj
     from selfplay.learners import az, dmc
 
     game = build_game(game_name, options)  # validates the name and options before any work
-    module, config = (az, az.AZConfig()) if learner == "az" else (dmc, dmc.DMCConfig())
+    module = az if learner == "az" else dmc
+    config = learner_config(module, settings)
     try:
         with invocation(ctx), dmc.live_status() as show:
             path = module.train(config, game_name, out_dir, minutes=minutes, frames=frames, actors=actors,

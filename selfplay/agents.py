@@ -91,18 +91,35 @@ def _puct(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch: int 
     return puct_agent(game, sims=sims, k=k, c=c, batch=batch, pimc=pimc)
 
 
-def _dmc_search(game: Game, path: str = "", sims: int = 100, k: int = 8, c: float = 1.25, batch: int = 8,
-                pimc: int = 0, temperature: float = 1.0) -> Agent:
+def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 16, margin: float = 0.0) -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.search_agents import dmc_search_agent
 
     path = path or (str(RELEASED[game.name]) if game.name in RELEASED else "")
     if not path:
         raise AgentSpecError(f"dmc+search: give path=CHECKPOINT (no released model for {game.name})")
-    if sims < 1 or k < 0 or batch < 1 or pimc < 0 or temperature <= 0:
-        raise AgentSpecError("dmc+search: needs sims >= 1, k >= 0, batch >= 1, pimc >= 0, temperature > 0")
+    if not os.path.isfile(path):
+        raise AgentSpecError(f"no checkpoint file {path!r}")
+    if k < 1 or worlds < 1 or margin < 0:
+        raise AgentSpecError("dmc+search: needs k >= 1, worlds >= 1, margin >= 0")
     try:
-        return dmc_search_agent(path, game, sims=sims, k=k, c=c, batch=batch, pimc=pimc, temperature=temperature)
+        return dmc_search_agent(path, game, k=k, worlds=worlds, margin=margin)
+    except CheckpointError as err:
+        raise AgentSpecError(str(err)) from None
+
+
+def _az(game: Game, path: str = "", sims: int = 0) -> Agent:
+    from selfplay.checkpoints import CheckpointError
+    from selfplay.learners.az import load_agent
+
+    if not path:
+        raise AgentSpecError("az: give path=CHECKPOINT (an az run's checkpoint.pt or snapshot)")
+    if not os.path.isfile(path):
+        raise AgentSpecError(f"no checkpoint file {path!r}")
+    if sims < 0:
+        raise AgentSpecError("az: sims must be at least 1 (0: the run's own)")
+    try:
+        return load_agent(path, game, simulations=sims or None)
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
@@ -131,8 +148,10 @@ REGISTRY: dict[str, Entry] = {
     "mcts": Entry(_mcts, "UCT search with random rollouts; sims=N simulations per move (1000), c=exploration (1.4)"),
     "puct": Entry(_puct, "sampled PUCT with random rollouts: sims, k sampled actions per node (16; 0: all), c, "
                          "batch leaves per call, pimc=N worlds (0: information-set MCTS)"),
-    "dmc+search": Entry(_dmc_search, "sampled PUCT over a DMC checkpoint's Q (prior softmax Q, value max Q): "
-                                     "path= (DouDizhu: the released model), sims (100), k (8), pimc, temperature"),
+    "dmc+search": Entry(_dmc_search, "a DMC checkpoint's k best moves (4) by Q, each played out greedily in "
+                                     "worlds sampled worlds (16), the best mean kept: path= (DouDizhu: the "
+                                     "released model), margin"),
+    "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own)"),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
                      games=("tictactoe",)),
     "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",

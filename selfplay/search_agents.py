@@ -37,6 +37,7 @@ from selfplay.search import (
     ISMCTS, PIMC, PUCT, BatchEvaluator, Evaluator, PUCTConfig, RandomRollout, team_value_vector,
 )
 from selfplay.search.evaluators import softmax_over
+from selfplay.search.playouts import PlayoutConfig, PlayoutResult, PlayoutSearch
 
 
 class DMCEvaluator:
@@ -159,11 +160,35 @@ def puct_agent(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch:
                        name=f"puct:sims={sims},k={k}")
 
 
-def dmc_search_agent(path: str | os.PathLike, game: Game, sims: int = 100, k: int = 8, c: float = 1.25,
-                     batch: int = 8, pimc: int = 0, temperature: float = 1.0, noise: float = 0.0) -> SearchAgent:
-    """Spec ``dmc+search:PATH,sims=100,k=8,...``: PUCT over a DMC checkpoint's Q-networks
-    (``DMCEvaluator``: softmax(Q / temperature) prior, max Q value)."""
-    evaluator = DMCEvaluator.from_checkpoint(path, game, temperature)
-    det = "pimc" if pimc > 0 else "ismcts"
-    return SearchAgent(_config(sims, k, c, batch, noise), evaluator=evaluator, determinization=det,
-                       worlds=max(pimc, 1), name=f"dmc+search:{path}")
+class PlayoutAgent:
+    """A DMC checkpoint improved by its own playouts (``selfplay.search.playouts``): its
+    k best moves by Q, each played out greedily in ``worlds`` sampled worlds (all
+    the playouts stepped together, one forward pass per seat network per step);
+    it leaves the greedy move only for a mean gain above ``margin``. Forced moves
+    skip the search. ``last_result`` keeps the latest search."""
+
+    def __init__(self, greedy, config: PlayoutConfig, seed: int | None = None, name: str = "dmc+search") -> None:
+        self.greedy, self.name = greedy, name
+        self.search = PlayoutSearch(greedy.q_values, greedy.act_batch, config, rng=seed)
+        self.last_result: PlayoutResult | None = None
+
+    def reset(self, seed: int | None) -> None:
+        self.search.reset(seed)
+        self.last_result = None
+
+    def act(self, state: State) -> int:
+        legal = state.legal_actions()
+        if len(legal) == 1:
+            return legal[0]
+        self.last_result = self.search.search(state)
+        return self.last_result.action
+
+
+def dmc_search_agent(path: str | os.PathLike, game: Game, k: int = 4, worlds: int = 16,
+                     margin: float = 0.0) -> PlayoutAgent:
+    """Spec ``dmc+search:path=CKPT,k=4,worlds=16,margin=0``: the checkpoint's greedy play,
+    improved by paired playouts of its k best moves in sampled worlds (``PlayoutAgent``)."""
+    from selfplay.learners.dmc import load_agent
+
+    return PlayoutAgent(load_agent(path, game), PlayoutConfig(k=k, worlds=worlds, margin=margin),
+                        name=f"dmc+search:{path}")

@@ -123,6 +123,11 @@ def test_spec_factories_build_search_agents() -> None:
     assert puct_agent(game).determinization == "ismcts"
     if RELEASED.is_file():
         ddz = make("doudizhu")
-        searcher = dmc_search_agent(str(RELEASED), ddz, sims=8, k=4, batch=4)
+        searcher = dmc_search_agent(str(RELEASED), ddz, k=3, worlds=2)
+        searcher.reset(0)
         state = ddz.new_initial_state(seed=0)
         assert searcher.act(state) in state.legal_actions()
+        result = searcher.last_result
+        legal, q = searcher.greedy.q_values(state)
+        assert result.candidates[0] == legal[int(np.argmax(q))]  # the greedy move is candidate 0
+        assert result.returns.shape == (2, 3) and result.gains[0] == 0

@@ -68,7 +68,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default=str(RELEASED["doudizhu"]))
     parser.add_argument("--decks", type=int, default=200)
     parser.add_argument("--k", type=int, default=4)
-    parser.add_argument("--worlds", type=int, default=16)
+    parser.add_argument("--worlds", type=int, default=8)
     parser.add_argument("--margin", type=float, default=0.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--chunk", type=int, default=25, help="decks per job (each job its own seed)")

@@ -48,7 +48,7 @@ Policy = Callable[[Sequence[State]], Sequence[int]]
 class PlayoutConfig:
     k: int = 4
     """Candidate moves: the blueprint's k best-scored."""
-    worlds: int = 16
+    worlds: int = 8
     """Sampled worlds; every candidate is played out in each of them."""
     margin: float = 0.0
     """Leave the blueprint's move only when another candidate's mean gain exceeds this."""

@@ -91,7 +91,7 @@ def _puct(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch: int 
     return puct_agent(game, sims=sims, k=k, c=c, batch=batch, pimc=pimc)
 
 
-def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 16, margin: float = 0.0) -> Agent:
+def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin: float = 0.0) -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.search_agents import dmc_search_agent
 
@@ -149,7 +149,7 @@ REGISTRY: dict[str, Entry] = {
     "puct": Entry(_puct, "sampled PUCT with random rollouts: sims, k sampled actions per node (16; 0: all), c, "
                          "batch leaves per call, pimc=N worlds (0: information-set MCTS)"),
     "dmc+search": Entry(_dmc_search, "a DMC checkpoint's k best moves (4) by Q, each played out greedily in "
-                                     "worlds sampled worlds (16), the best mean kept: path= (DouDizhu: the "
+                                     "worlds sampled worlds (8), the best mean kept: path= (DouDizhu: the "
                                      "released model), margin"),
     "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own)"),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",

@@ -184,9 +184,9 @@ class PlayoutAgent:
         return self.last_result.action
 
 
-def dmc_search_agent(path: str | os.PathLike, game: Game, k: int = 4, worlds: int = 16,
+def dmc_search_agent(path: str | os.PathLike, game: Game, k: int = 4, worlds: int = 8,
                      margin: float = 0.0) -> PlayoutAgent:
-    """Spec ``dmc+search:path=CKPT,k=4,worlds=16,margin=0``: the checkpoint's greedy play,
+    """Spec ``dmc+search:path=CKPT,k=4,worlds=8,margin=0``: the checkpoint's greedy play,
     improved by paired playouts of its k best moves in sampled worlds (``PlayoutAgent``)."""
     from selfplay.learners.dmc import load_agent
 

@@ -101,7 +101,8 @@ def status_command(directory: str, as_json: bool) -> None:
 @click.argument("game_name", metavar="GAME", shell_complete=complete_game)
 @click.option("--dir", "directory", type=click.Path(file_okay=False), required=True,
               help="League directory (created; run again to resume).")
-@click.option("--learner", type=click.Choice(["dmc"]), default="dmc", show_default=True, help="The learning algorithm.")
+@click.option("--learner", type=click.Choice(["dmc", "az"]), default="dmc", show_default=True,
+              help="dmc: Deep Monte-Carlo; az: AlphaZero-style learning from search (not DouDizhu).")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Training time in all, across resumes [default: until Ctrl-C].")
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Or stop after this many frames.")

@@ -72,7 +72,7 @@ def learner_config(module, pairs: tuple[str, ...]):
             else:
                 value = type(default)(text)
         except ValueError:
-            raise UserError(f"--set {key}: {text!r} is not a {type(default).__name__}") from None
+            raise UserError(f"--set {key}: expected {type(default).__name__}, got {text!r}") from None
         setattr(config, key, value)
     return config
 

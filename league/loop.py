@@ -7,7 +7,7 @@
    the released model; other games ``mcts:sims=100``);
 2. start the evaluation process (``league.evaluation``): rated fixed-deck
    matches among everyone, where the ratings are least certain;
-3. train the learner (``selfplay.learners.dmc.train``, its run in
+3. train the learner (``selfplay.learners.dmc.train`` or ``az.train``, its run in
    ``directory/run``) with ``LeagueHooks``: every few seconds the matchmaker
    (``league.matchmaking``) samples the seatings of the actors' next games
    from the snapshots so far, the actors report who won, and every
@@ -190,10 +190,12 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
     (totals over all resumes) or Ctrl-C; see the module docstring. Returns the open store."""
     import multiprocessing
 
-    from selfplay.learners import dmc
+    from selfplay.learners import az, dmc
 
-    if config.learner != "dmc":
-        raise ValueError(f"unknown learner {config.learner!r}; the league trains dmc")
+    learners = {"dmc": (dmc, dmc.DMCConfig), "az": (az, az.AZConfig)}
+    if config.learner not in learners:
+        raise ValueError(f"unknown learner {config.learner!r}; the league trains {' or '.join(learners)}")
+    module, learner_config = learners[config.learner]
     root = Path(directory)
     store = LeagueStore.open_or_create(root, game_name, game_options)
     try:
@@ -220,11 +222,11 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
         evaluator.start()
         interrupted = False
         try:
-            final = dmc.train(dmc.DMCConfig(), game_name, run_dir, minutes=minutes, frames=frames,
-                              actors=config.actors, objective=config.objective, seed=config.seed,
-                              resume=(run_dir / dmc.CHECKPOINT).exists(), on_metrics=league.on_metrics,
-                              game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
-                              league=league)
+            final = module.train(learner_config(), game_name, run_dir, minutes=minutes, frames=frames,
+                                 actors=config.actors, objective=config.objective, seed=config.seed,
+                                 resume=(run_dir / module.CHECKPOINT).exists(), on_metrics=league.on_metrics,
+                                 game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
+                                 league=league)
             trained = load_checkpoint(final)
             interrupted = not _reached(trained, minutes, frames)
             last = store.latest_snapshot()

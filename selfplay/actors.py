@@ -102,6 +102,52 @@ class OpponentPlan:
                 raise ValueError(f"table {table}: no agent spec for {', '.join(sorted(missing))}")
 
 
+class Seating:
+    """Who sits where in an actor's next games: the latest ``OpponentPlan`` (none: pure
+    self-play) and its opponents' agents, loaded on first use and kept while a plan or
+    a game under way names them (their networks in ``dtype``, when given)."""
+
+    def __init__(self, game, rng: np.random.Generator, dtype=None) -> None:
+        self.game, self.rng, self.dtype = game, rng, dtype
+        self.plan: OpponentPlan | None = None
+        self.specs: dict[str, str] = {}  # every opponent key seen: games under an old plan may still need it
+        self.opponents: dict[str, object] = {}  # opponent key -> loaded agent
+
+    def set_plan(self, plan: OpponentPlan, tables_in_play: Sequence[tuple | None]) -> None:
+        self.plan = plan
+        self.specs.update(plan.specs)
+        keep = set(plan.specs) | {k for t in tables_in_play if t is not None for k in t if k is not None}
+        self.opponents = {k: a for k, a in self.opponents.items() if k in keep}
+
+    def draw(self) -> tuple[str | None, ...] | None:
+        """A new game's table (one entry per seat, None for the learner), or None: self-play."""
+        if self.plan is None:
+            return None
+        return self.plan.tables[int(self.rng.integers(len(self.plan.tables)))]
+
+    def agent(self, key: str):
+        agent = self.opponents.get(key)
+        if agent is None:
+            from selfplay.agents import load
+
+            agent = load(self.specs[key], self.game)
+            if self.dtype is not None:
+                for net in getattr(agent, "nets", ()):
+                    net.to(self.dtype)
+            agent.reset(int(self.rng.integers(1 << 62)))
+            self.opponents[key] = agent
+        return agent
+
+    @staticmethod
+    def outcome(table: tuple[str | None, ...] | None, returns: Sequence[float]) -> Outcome | None:
+        """The matchmaker's record of a finished game that had an opponent."""
+        opponent = next((k for k in table if k is not None), None) if table is not None else None
+        if opponent is None:
+            return None
+        learner_seats = tuple(s for s, k in enumerate(table) if k is None)
+        return opponent, learner_seats, tuple(float(r) for r in returns)
+
+
 def objective_target(returns: Sequence[float], objective: str) -> list[float]:
     """The DMC target of each seat: its return (ADP) or only its sign (WP)."""
     if objective == "wp":
@@ -120,9 +166,7 @@ class VectorActor:
         self.dtype = next(self.nets[0].parameters()).dtype
         self.store = np.dtype(self.spec.storage_dtype)
         self.rng = np.random.default_rng(seed)
-        self.plan: OpponentPlan | None = None
-        self.specs: dict[str, str] = {}  # every opponent key seen: games under an old plan may still need it
-        self.opponents: dict[str, object] = {}  # opponent key -> loaded agent
+        self.seating = Seating(game, self.rng, self.dtype)
         self.tables: list[tuple[str | None, ...] | None] = [None] * num_envs  # None: pure self-play
         self.states = [self._new_game(e) for e in range(num_envs)]
         # per game: (player, group, state, history, move) of every learner decision so far
@@ -131,29 +175,12 @@ class VectorActor:
         self.weights_version = 0
 
     def _new_game(self, e: int):
-        if self.plan is not None:
-            self.tables[e] = self.plan.tables[int(self.rng.integers(len(self.plan.tables)))]
+        self.tables[e] = self.seating.draw()
         return self.game.new_initial_state(seed=int(self.rng.integers(1 << 62)))
 
     def set_plan(self, plan: OpponentPlan) -> None:
         """Seat the next games by ``plan``; games under way finish as they are."""
-        self.plan = plan
-        self.specs.update(plan.specs)
-        keep = set(plan.specs) | {k for t in self.tables if t is not None for k in t if k is not None}
-        self.opponents = {k: a for k, a in self.opponents.items() if k in keep}
-
-    def _opponent(self, key: str):
-        """The agent of an opponent key, loaded on first use (its networks in the actors' dtype)."""
-        agent = self.opponents.get(key)
-        if agent is None:
-            from selfplay.agents import load
-
-            agent = load(self.specs[key], self.game)
-            for net in getattr(agent, "nets", ()):
-                net.to(self.dtype)
-            agent.reset(int(self.rng.integers(1 << 62)))
-            self.opponents[key] = agent
-        return agent
+        self.seating.set_plan(plan, self.tables)
 
     def _reset_output(self) -> None:
         self.out: dict[int, list[list]] = {}
@@ -191,7 +218,7 @@ class VectorActor:
             for e, choice in zip(games, self._greedy(group, [encoded[e][3] for e in games])):
                 chosen[e] = choice
         for key, games in waiting.items():
-            agent = self._opponent(key)
+            agent = self.seating.agent(key)
             states = [self.states[e] for e in games]
             batch = getattr(agent, "act_batch", None)
             opponent_actions.update(zip(games, batch(states) if batch else [agent.act(s) for s in states]))
@@ -225,11 +252,9 @@ class VectorActor:
                 seen.add((player, group))
                 self.return_sum[group] = self.return_sum.get(group, 0.0) + targets[player]
                 self.return_count[group] = self.return_count.get(group, 0) + 1
-        table = self.tables[e]
-        opponent = next((k for k in table if k is not None), None) if table is not None else None
-        if opponent is not None:
-            learner_seats = tuple(s for s, k in enumerate(table) if k is None)
-            self.outcomes.append((opponent, learner_seats, tuple(float(r) for r in returns)))
+        outcome = Seating.outcome(self.tables[e], returns)
+        if outcome is not None:
+            self.outcomes.append(outcome)
         self.out_frames += len(self.records[e])
         self.episodes += 1
         self.records[e] = []

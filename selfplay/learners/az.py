@@ -29,7 +29,7 @@ import json
 import os
 import queue as queue_module
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable
 
@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from selfplay.actors import ActorPool, SharedWeights
+from selfplay.actors import ActorPool, OpponentPlan, Outcome, Seating, SharedWeights, _latest
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
@@ -105,13 +105,16 @@ class Decisions:
     policy: np.ndarray  # (n, num_actions) float32, sums to 1
     value: np.ndarray  # (n, num_players) float32
     episodes: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)  # games against league opponents
 
     def __len__(self) -> int:
         return len(self.obs)
 
 
 class SelfPlay:
-    """``games_per_actor`` self-play games searched together (one network call per round of leaves)."""
+    """``games_per_actor`` self-play games searched together (one network call per round of
+    leaves). Under a league's ``OpponentPlan`` a game may seat opponents (past snapshots,
+    baselines): they play their own moves, and only the learner's decisions are kept."""
 
     def __init__(self, game: Game, net: PolicyValueNet, config: AZConfig, seed: int) -> None:
         self.game, self.net, self.config = game, net, config
@@ -119,6 +122,8 @@ class SelfPlay:
         self.evaluator = NetworkEvaluator(net.numpy_call, features)
         self.searches = [PUCT(self.evaluator, config.search(noise=True), rng=int(self.rng.integers(1 << 62)))
                          for _ in range(config.games_per_actor)]
+        self.seating = Seating(game, self.rng)
+        self.tables: list[tuple[str | None, ...] | None] = [None] * config.games_per_actor
         self.states = [self._new_game(i) for i in range(config.games_per_actor)]
         self.records: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in self.states]
         self.done: list[Decisions] = []
@@ -126,13 +131,29 @@ class SelfPlay:
 
     def _new_game(self, i: int) -> State:
         self.searches[i].reset()
+        self.tables[i] = self.seating.draw()
         return self.game.new_initial_state(seed=int(self.rng.integers(1 << 62)))
 
+    def set_plan(self, plan: OpponentPlan) -> None:
+        """Seat the next games by ``plan``; games under way finish as they are."""
+        self.seating.set_plan(plan, self.tables)
+
     def step(self) -> None:
-        """One move in every game."""
+        """One move in every game: the learner's by the batched search, the opponents' by their agents."""
+        mine = []
+        for i, state in enumerate(self.states):
+            table = self.tables[i]
+            if table is not None and table[state.current_player] is not None:
+                state.apply(self.seating.agent(table[state.current_player]).act(state))
+                self.moves[i] += 1
+                if state.is_terminal():
+                    self._finish(i)
+            else:
+                mine.append(i)
         with torch.inference_mode():
-            results = search_batched(self.searches, self.states)
-        for i, (state, result) in enumerate(zip(self.states, results)):
+            results = search_batched([self.searches[i] for i in mine], [self.states[i] for i in mine])
+        for i, result in zip(mine, results):
+            state = self.states[i]
             counts = result.counts
             actions = np.fromiter(counts, dtype=np.int64)
             visits = np.fromiter(counts.values(), dtype=np.float64)
@@ -146,18 +167,32 @@ class SelfPlay:
             state.apply(action)
             self.moves[i] += 1
             if state.is_terminal():
-                returns = np.asarray(state.returns(), dtype=np.float32)
-                obs, policy = zip(*self.records[i])
-                self.done.append(Decisions(np.stack(obs), np.stack(policy), np.tile(returns, (len(obs), 1)), 1))
-                self.records[i], self.moves[i] = [], 0
-                self.states[i] = self._new_game(i)
+                self._finish(i)
+
+    def _finish(self, i: int) -> None:
+        returns = self.states[i].returns()
+        outcome = Seating.outcome(self.tables[i], returns)
+        if self.records[i]:
+            obs, policy = zip(*self.records[i])
+            value = np.tile(np.asarray(returns, dtype=np.float32), (len(obs), 1))
+            self.done.append(Decisions(np.stack(obs), np.stack(policy), value, 1, [outcome] if outcome else []))
+        elif outcome is not None:
+            self.done.append(self._empty([outcome]))
+        self.records[i], self.moves[i] = [], 0
+        self.states[i] = self._new_game(i)
+
+    def _empty(self, outcomes: list[Outcome]) -> Decisions:
+        obs_dim = int(np.prod(self.game.info.observation_shape))
+        return Decisions(np.zeros((0, obs_dim), np.float32), np.zeros((0, self.game.num_actions), np.float32),
+                         np.zeros((0, self.game.num_players), np.float32), 1, outcomes)
 
     def collect(self, min_decisions: int) -> Decisions:
         while sum(len(d) for d in self.done) < min_decisions:
             self.step()
         done, self.done = self.done, []
         return Decisions(np.concatenate([d.obs for d in done]), np.concatenate([d.policy for d in done]),
-                         np.concatenate([d.value for d in done]), sum(d.episodes for d in done))
+                         np.concatenate([d.value for d in done]), sum(d.episodes for d in done),
+                         [o for d in done for o in d.outcomes])
 
 
 @dataclass(frozen=True)
@@ -179,6 +214,9 @@ def az_actor_main(actor_id: int, seed: int, settings: AZActorSettings, weights: 
         have, parent = -1, os.getppid()
         while not stop.is_set() and os.getppid() == parent:
             have = weights.pull([net], have)
+            plan = _latest(plans)
+            if plan is not None:
+                actor.set_plan(plan)
             batch = actor.collect(settings.config.send_decisions)
             while not stop.is_set() and os.getppid() == parent:
                 try:
@@ -203,6 +241,9 @@ class InlineSelfPlay:
 
     def publish(self, nets, groups=None) -> None:
         self.net.load_state_dict(nets[0].state_dict())
+
+    def publish_plan(self, plan: OpponentPlan) -> None:
+        self.actor.set_plan(plan)
 
     def get(self, timeout: float) -> Decisions:
         return self.actor.collect(self.send)
@@ -247,9 +288,10 @@ def learn_step(net: PolicyValueNet, optimizer, batch) -> tuple[float, float]:
 def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minutes: float | None = None,
           frames: int | None = None, actors: int | None = None, seed: int = 0, resume: bool = False,
           on_metrics: Callable[[dict], None] | None = None, game_options: dict | None = None,
-          snapshot_minutes: float | None = None, **_unused) -> Path:
+          snapshot_minutes: float | None = None, league=None, **_unused) -> Path:
     """Train until ``minutes`` of training time or ``frames`` decisions (totals over resumes),
-    as ``dmc.train`` does; returns the final checkpoint's path."""
+    as ``dmc.train`` does, with the same ``league`` hooks (``dmc.LeagueHooks``); returns the
+    final checkpoint's path."""
     from selfplay.learners.dmc import RunExistsError
 
     out, state = Path(out_dir), None
@@ -293,7 +335,7 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
 
     seeds = [derive_seed(seed, 1, i, decisions) for i in range(max(1, actors))]
     threads_before = torch.get_num_threads()
-    torch.set_num_threads(min(threads_before, max(1, (os.cpu_count() or 1) - actors)))
+    torch.set_num_threads(1)  # small networks: more threads only contend with the actors (or slow inline play)
     source = (InlineSelfPlay(game, net, config, seeds[0]) if actors == 0 else
               ActorPool(actors, seeds, AZActorSettings(game_name, dict(game.info.options), cfg, config), [net],
                         main=az_actor_main))
@@ -304,6 +346,24 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
     next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes if snapshot_minutes else None
     credit = 0.0  # learner steps owed to the decisions received
     metrics = open(out / "metrics.jsonl", "a")
+    plan, snapshot_decisions = None, decisions if state is not None else -1
+
+    def refresh_plan() -> None:
+        nonlocal plan
+        new = league.plan() if league is not None else None
+        if new is not None and new is not plan:
+            source.publish_plan(new)
+            plan = new
+
+    def take_snapshot(minute: float) -> None:
+        nonlocal snapshot_decisions
+        if decisions == snapshot_decisions:
+            return  # nothing learned since the last one
+        snapshot_decisions = decisions
+        save()
+        path = export(ckpt_path, out / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+        if league is not None:
+            league.snapshot(path, decisions, elapsed_before + time.monotonic() - start)
 
     def finished() -> bool:
         return (frames is not None and decisions >= frames) or \
@@ -311,9 +371,12 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
 
     try:
         source.publish([net])
+        refresh_plan()
         while not finished():
             batch = source.get(timeout=0.5)
             if batch is not None:
+                if league is not None and batch.outcomes:
+                    league.outcomes(batch.outcomes)
                 replay.add(batch)
                 decisions += len(batch)
                 episodes += batch.episodes
@@ -335,12 +398,12 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
                 if on_metrics is not None:
                     on_metrics(row)
                 window, last_log = {"decisions": decisions, "losses": []}, now
+                refresh_plan()
             if now - last_save >= config.save_interval_minutes * 60:
                 save()
                 last_save = now
             if next_snapshot is not None and elapsed_before + now - start >= next_snapshot * 60:
-                save()
-                export(ckpt_path, out / "snapshots" / f"checkpoint-{next_snapshot:07.2f}m.pt", half=False)
+                take_snapshot(next_snapshot)
                 next_snapshot += snapshot_minutes
     except KeyboardInterrupt:
         pass

@@ -98,6 +98,34 @@ def test_a_tiny_league_snapshots_evaluates_and_rates_everyone(game_name, tmp_pat
         store.close()
 
 
+def test_an_az_league_plays_its_snapshots_and_rates_them(tmp_path, monkeypatch):
+    from selfplay.learners import az
+
+    seen = []
+    record = az.SelfPlay._finish
+
+    def finish(self, i):  # the actors' games that seat a past snapshot
+        if self.tables[i] is not None:
+            seen.append(self.tables[i])
+        record(self, i)
+
+    monkeypatch.setattr(az.SelfPlay, "_finish", finish)
+    config = loop.LeagueConfig(learner="az", snapshot_minutes=0.05, actors=0, final_eval_seconds=10,
+                               evaluation=EvaluationConfig(decks=5, min_games=20, refit_rounds=2))
+    store = loop.run("tictactoe", tmp_path / "ttt", minutes=0.2, config=config)
+    try:
+        snapshots = store.players("snapshot")
+        assert len(snapshots) >= 2 and all(p.name.startswith("az-") for p in snapshots)
+        assert all(p.learner == "az" for p in snapshots)
+        rated = {r.player for r in store.latest_ratings() if r.role is None}
+        assert rated == {p.name for p in store.players()}
+        against = [t for t in seen if t != (None, None)]  # "past": mostly itself, some games a past snapshot
+        assert against and all(t.count(None) == 1 and set(t) - {None} <= {p.name for p in snapshots}
+                               for t in against)
+    finally:
+        store.close()
+
+
 def test_connect4_evaluation_deals_differ_through_random_openings(tmp_path):
     store = _tiny("connect4", tmp_path, minutes=0.05)
     try:

@@ -280,7 +280,7 @@ def test_cli_train_az_with_settings(tmp_path):
 
 @pytest.mark.parametrize("setting,message", [
     ("nope=1", "az has no setting 'nope'"),
-    ("simulations=abc", "--set simulations: 'abc' is not a"),
+    ("simulations=abc", "--set simulations: expected int, got 'abc'"),
     ("simulations", "KEY=VALUE"),
 ])
 def test_cli_bad_setting_is_one_line_and_exit_code_2(tmp_path, setting, message):

@@ -342,14 +342,24 @@ class ActorSettings:
 
 def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: SharedWeights, out_queue, stop,
                plans) -> None:
-    """Entry point of one actor process: play, send trajectories, refresh weights and
-    opponent plans, until ``stop``."""
+    """Entry point of one DMC actor process (``serve`` a ``VectorActor``)."""
     torch.set_num_threads(1)
     try:
         game = make(settings.game_name, **settings.game_options)
         nets = [QNet(cfg).to(DTYPES[settings.dtype]).eval() for cfg in settings.net_configs]
         actor = VectorActor(game, encoder_for(game), nets, num_envs=settings.num_envs, epsilon=settings.epsilon,
                             seed=seed, objective=settings.objective, actor_id=actor_id)
+    except KeyboardInterrupt:
+        out_queue.cancel_join_thread()
+        return
+    serve(actor, nets, settings.send_frames, weights, out_queue, stop, plans)
+
+
+def serve(actor, nets, send: int, weights: SharedWeights, out_queue, stop, plans) -> None:
+    """An actor process's loop: pull new weights and the newest opponent plan, play until
+    ``send`` decisions are done (``actor.collect``), send them; until ``stop`` or the
+    learner is gone. Any learner's actors (DMC, az) run it."""
+    try:
         have = -1
         parent = os.getppid()
         running = lambda: not stop.is_set() and os.getppid() == parent  # noqa: E731 (a killed learner ends us too)
@@ -358,10 +368,10 @@ def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: Share
             plan = _latest(plans)
             if plan is not None:
                 actor.set_plan(plan)
-            traj = actor.collect(settings.send_frames)
+            batch = actor.collect(send)
             while running():
                 try:
-                    out_queue.put(traj, timeout=0.2)
+                    out_queue.put(batch, timeout=0.2)
                     break
                 except queue_module.Full:
                     pass

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue as queue_module
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -37,7 +36,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from selfplay.actors import ActorPool, OpponentPlan, Outcome, Seating, SharedWeights, _latest
+from selfplay.actors import ActorPool, OpponentPlan, Outcome, Seating, SharedWeights, serve
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
@@ -211,23 +210,10 @@ def az_actor_main(actor_id: int, seed: int, settings: AZActorSettings, weights: 
         game = make(settings.game_name, **settings.game_options)
         net = PolicyValueNet(settings.net_config).eval()
         actor = SelfPlay(game, net, settings.config, seed)
-        have, parent = -1, os.getppid()
-        while not stop.is_set() and os.getppid() == parent:
-            have = weights.pull([net], have)
-            plan = _latest(plans)
-            if plan is not None:
-                actor.set_plan(plan)
-            batch = actor.collect(settings.config.send_decisions)
-            while not stop.is_set() and os.getppid() == parent:
-                try:
-                    out_queue.put(batch, timeout=0.2)
-                    break
-                except queue_module.Full:
-                    pass
     except KeyboardInterrupt:
-        pass
-    finally:
         out_queue.cancel_join_thread()
+        return
+    serve(actor, [net], settings.config.send_decisions, weights, out_queue, stop, plans)
 
 
 class InlineSelfPlay:

@@ -276,6 +276,9 @@ class Terminal:
 
         def controlling_terminal():  # runs in the child, after setsid
             fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+            # As a person's shell starts it: a test run started in the background (nohup, `&`)
+            # passes SIGINT down ignored, and Ctrl-C would then never reach the command.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
 
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120", "LINES": "40"}
         self.proc = subprocess.Popen([*selfplay_command(), *args], stdin=slave, stdout=slave, stderr=slave,

@@ -18,9 +18,11 @@ weights; the run directory (``config.json``, ``metrics.jsonl``,
 ``checkpoint.pt``, ``snapshots/``) and checkpoint format; ``--resume``.
 ``actors=0`` plays inside the learner, reproducibly.
 
-For games whose observation is a flat vector and whose action count a policy
-head can hold (tictactoe, connect4, Kuhn, Leduc). The agent of a checkpoint
-searches with the network, without noise, and plays the most visited move.
+For games whose action count a policy head can hold and whose returns lie in
+[-1, 1] (the value head is a tanh): tictactoe, connect4. Kuhn and Leduc run,
+but their chip returns reach 2 and 13, beyond what the head can say. The
+agent of a checkpoint searches with the network, without noise, and plays
+the most visited move.
 """
 
 from __future__ import annotations

@@ -200,7 +200,9 @@ class Session:
         self.hint_label = label(self.hint_spec) if self.hint_spec else "no agent"
         self._hint_agent = None
         self.deal_seed = seed
-        self.agent_seconds: list[float] = []  # how long each agent move took
+        # CPU seconds of each agent move (this process, all threads): the wait a person has on an
+        # idle machine, and unlike wall time not inflated by whatever else the machine runs
+        self.agent_seconds: list[float] = []
         self.state: State | None = None
         self.games = self.wins = 0
         self.points = 0.0
@@ -253,9 +255,9 @@ class Session:
         return state
 
     def agent_move(self, state: State, player: int) -> int:
-        start = time.perf_counter()
+        start = time.process_time()
         action = self.seat_agent[player].act(state)
-        self.agent_seconds.append(time.perf_counter() - start)
+        self.agent_seconds.append(time.process_time() - start)
         return action
 
     def human_move(self, state: State) -> int:

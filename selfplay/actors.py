@@ -148,6 +148,20 @@ class Seating:
         return opponent, learner_seats, tuple(float(r) for r in returns)
 
 
+class PlanRelay:
+    """Hands a league's newest ``OpponentPlan`` (``league.plan()``) to the actors
+    (``source.publish_plan``), once per new plan; without a league, nothing."""
+
+    def __init__(self, league, source) -> None:
+        self.league, self.source, self.plan = league, source, None
+
+    def refresh(self) -> None:
+        new = self.league.plan() if self.league is not None else None
+        if new is not None and new is not self.plan:
+            self.source.publish_plan(new)
+            self.plan = new
+
+
 def objective_target(returns: Sequence[float], objective: str) -> list[float]:
     """The DMC target of each seat: its return (ADP) or only its sign (WP)."""
     if objective == "wp":

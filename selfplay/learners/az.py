@@ -38,7 +38,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from selfplay.actors import ActorPool, OpponentPlan, Outcome, Seating, SharedWeights, serve
+from selfplay.actors import ActorPool, OpponentPlan, Outcome, PlanRelay, Seating, SharedWeights, serve
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
@@ -334,14 +334,8 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
     next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes if snapshot_minutes else None
     credit = 0.0  # learner steps owed to the decisions received
     metrics = open(out / "metrics.jsonl", "a")
-    plan, snapshot_decisions = None, decisions if state is not None else -1
-
-    def refresh_plan() -> None:
-        nonlocal plan
-        new = league.plan() if league is not None else None
-        if new is not None and new is not plan:
-            source.publish_plan(new)
-            plan = new
+    snapshot_decisions = decisions if state is not None else -1
+    refresh_plan = PlanRelay(league, source).refresh
 
     def take_snapshot(minute: float) -> None:
         nonlocal snapshot_decisions

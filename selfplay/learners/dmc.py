@@ -42,7 +42,7 @@ import torch
 from torch import nn
 
 from selfplay.actors import (
-    DTYPES, ActorPool, ActorSettings, OpponentPlan, Outcome, Samples, Trajectory, VectorActor, copy_flat_into,
+    DTYPES, ActorPool, ActorSettings, OpponentPlan, Outcome, PlanRelay, Samples, Trajectory, VectorActor, copy_flat_into,
     inference_copies,
 )
 from selfplay.arena import derive_seed
@@ -336,14 +336,7 @@ def train(
         window.update(frames=frames_done, actor_frames=0, time=now,
                       loss=[[] for _ in groups], ret=[[0.0, 0] for _ in groups])
 
-    plan = None
-
-    def refresh_plan() -> None:
-        nonlocal plan
-        new = league.plan() if league is not None else None
-        if new is not None and new is not plan:
-            source.publish_plan(new)
-            plan = new
+    refresh_plan = PlanRelay(league, source).refresh
 
     snapshot_frames = frames_done if state is not None else -1
 

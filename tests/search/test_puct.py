@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_mcts import ThreeWay  # the three-player toy game of UCT's max^n test (its docstring)
 
 from selfplay.games import make
-from selfplay.games.base import Game, GameInfo, State
+from selfplay.games.base import State
 from selfplay.games.doudizhu.cards import RANK_LIMITS, RANKS, parse_counts
 from selfplay.games.doudizhu.game import NUM_ACTIONS
 from selfplay.games.doudizhu.moves import MOVE_SIZE
@@ -172,52 +173,6 @@ def test_search_over_every_action_wins_in_one_and_blocks_with_random_rollouts(ca
 
 
 # ---- max^n ---------------------------------------------------------------------------------------
-
-
-class ThreeWayState(State):
-    """Player 0 picks 0 or 1; after 0 player 1 answers, after 1 player 2; payoffs in OUTCOMES.
-
-    Max^n: player 1 answers 0 (its 1.0 > 0.0), so branch 0 gives player 0 1.0; player 2
-    answers 1 (its 1.0 > 0.0), so branch 1 gives player 0 only 0.2: player 0 picks 0. If
-    everyone maximised player 0's payoff it would pick 1 (2.0); a paranoid search also 1."""
-
-    __slots__ = ("game", "history")
-    OUTCOMES = {(0, 0): [1.0, 1.0, 0.0], (0, 1): [-1.0, 0.0, 1.0], (1, 0): [2.0, 0.0, 0.0], (1, 1): [0.2, 0.0, 1.0]}
-
-    def __init__(self, game: Game, seed: int | None = None) -> None:
-        self.game, self.history = game, []
-
-    @property
-    def current_player(self) -> int:
-        return 0 if not self.history else (1 if self.history[0] == 0 else 2)
-
-    def is_terminal(self) -> bool:
-        return len(self.history) == 2
-
-    def _legal_actions(self) -> list[int]:
-        return [0, 1]
-
-    def _apply(self, action: int) -> None:
-        self.history.append(action)
-
-    def _returns(self) -> list[float]:
-        return list(self.OUTCOMES[tuple(self.history)])
-
-    def action_to_string(self, action: int) -> str:
-        return str(action)
-
-    def clone(self) -> "ThreeWayState":
-        new = ThreeWayState(self.game)
-        new.history = self.history[:]
-        return new
-
-    def __str__(self) -> str:
-        return "".join(map(str, self.history))
-
-
-class ThreeWay(Game):
-    state_class = ThreeWayState
-    info = GameInfo(name="three_way", num_players=3, num_actions=2, perfect_information=True, observation_shape=(1,))
 
 
 def test_maxn_backup_lets_each_player_pick_by_its_own_value() -> None:

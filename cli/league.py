@@ -69,7 +69,7 @@ def report_command(directory: str, json_path: str | None) -> None:
     if json_path == "-":
         main.print_json(summary.to_json())
         return
-    main.console.print(league_report.report_table(summary))
+    main.console.print(league_report.report_text(summary))
     for path in paths:
         main.console.print(f"wrote {path}")
     if json_path:
@@ -110,7 +110,11 @@ def status_command(directory: str, as_json: bool) -> None:
               help="Who the learner plays: past snapshots (OpenAI Five), pfsp (AlphaStar) or itself.")
 @click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="A new snapshot player every N minutes of training.")
+@click.option("--snapshot-frames", type=click.IntRange(min=1), default=None,
+              help="Or every N frames: by work, so a busy machine trains the same snapshots, only slower.")
 @click.option("--actors", type=click.IntRange(min=1), default=None, help="Actor processes [default: cores - 1].")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="Where the learner's networks train: auto is CUDA when present (actors infer on the CPU).")
 @click.option("--objective", type=click.Choice(["adp", "wp"]), default="adp", show_default=True,
               help="Learn points (adp) or wins (wp).")
 @click.option("--baseline", "baselines", multiple=True, metavar="SPEC",
@@ -123,18 +127,20 @@ def status_command(directory: str, as_json: bool) -> None:
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
 @config_option
 @click.pass_context
-def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, actors, objective,
-                baselines, eval_decks, final_eval_seconds, seed, options) -> None:
+def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, snapshot_frames,
+                actors, device, objective, baselines, eval_decks, final_eval_seconds, seed, options) -> None:
     """Train a learner against itself and its past, snapshot it, and rate everyone.
 
     Ctrl-C stops cleanly with everything written; running the same command again
     resumes. Then `selfplay league report DIR`. DIR/league.json records the
     resolved options, the seed, the package versions and a command line that
-    repeats the run.
+    repeats the run. One run writes DIR at a time: a second stops at once (exit
+    code 2); `league status` and `league report` work while it runs.
 
     \b
     Example:
       selfplay league run doudizhu --dir runs/league --minutes 30 --matchmaking pfsp
+      selfplay league run leduc --dir runs/lg --frames 200000 --snapshot-frames 50000   # by work, not time
       selfplay league run --config examples/league-doudizhu.toml --minutes 60
 
     \b
@@ -149,12 +155,18 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
     from selfplay.learners import dmc
     from selfplay.league import loop
     from selfplay.league.evaluation import EvaluationConfig
+    from selfplay.locks import DirectoryInUse
 
     main = _main()
     game = main.build_game(game_name, options)
+    if snapshot_frames is not None:
+        if ctx.get_parameter_source("snapshot_minutes") not in (None, click.core.ParameterSource.DEFAULT):
+            raise main.UserError("give --snapshot-minutes or --snapshot-frames, not both")
+        snapshot_minutes = None
     if baselines and "random" not in baselines:
         baselines = ("random", *baselines)  # the ratings' zero
     config = loop.LeagueConfig(learner=learner, matchmaking=matchmaking, snapshot_minutes=snapshot_minutes,
+                               snapshot_frames=snapshot_frames, device=device,
                                objective=objective, actors=actors, seed=seed, baselines=tuple(baselines) or None,
                                evaluation=EvaluationConfig(decks=eval_decks),
                                final_eval_seconds=final_eval_seconds)
@@ -162,7 +174,7 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
         with main.invocation(ctx), dmc.live_status() as show:
             store = loop.run(game_name, directory, minutes=minutes, frames=frames, config=config,
                              game_options=dict(game.info.options), on_metrics=show)
-    except (LeagueError, CheckpointError, ValueError, OSError) as err:
+    except (LeagueError, CheckpointError, DirectoryInUse, ValueError, OSError) as err:
         raise main.UserError(str(err)) from None
     with store:
         main.console.print(f"league {directory}: {len(store.players('snapshot'))} snapshots, "

@@ -48,11 +48,13 @@ def build_game(name: str, options: tuple[str, ...]):
 
 def learner_config(module, pairs: tuple[str, ...]):
     """The learner's config dataclass with ``--set KEY=VALUE`` overrides, each value
-    parsed as its field's default is typed (a tuple field takes ``128x128``)."""
+    parsed as its field's default is typed (a tuple field takes ``128x128``), and the
+    overrides alone as a dict (what a resumed run is asked to change)."""
     import dataclasses
 
     config_class = module.AZConfig if module.LEARNER == "az" else module.DMCConfig
     config = config_class()
+    changes = {}
     fields = {f.name for f in dataclasses.fields(config)}
     for item in pairs:
         key, sep, text = item.partition("=")
@@ -74,7 +76,8 @@ def learner_config(module, pairs: tuple[str, ...]):
         except ValueError:
             raise UserError(f"--set {key}: expected {type(default).__name__}, got {text!r}") from None
         setattr(config, key, value)
-    return config
+        changes[key] = value
+    return config, changes
 
 
 def resolve_league_specs(specs: tuple[str, ...], league_dir: str | None, game_name: str) -> list[str]:
@@ -168,6 +171,9 @@ def cli() -> None:
     """
 
 
+DEVICE_OPTION = click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+    help="Where the learner's networks train: auto is CUDA when present (actors infer on the CPU).")
 JSON_FLAG = click.option("--json", "as_json", is_flag=True, help="Print the list as JSON instead of a table.")
 
 
@@ -191,17 +197,21 @@ def games_command(as_json: bool) -> None:
 @cli.command("agents")
 @JSON_FLAG
 def agents_command(as_json: bool) -> None:
-    """List the agent specs that --agent accepts.
+    """List the agent specs that --agent accepts, and each game's default agent.
 
     \b
     Example:
       selfplay agents
       selfplay agents --json
     """
+    from selfplay.agents import default_agent
+
+    defaults = [default_agent(name) for name in names()]
     if as_json:
-        print_json(tables.agents_data(REGISTRY, OTHER_SPECS))
+        print_json({"specs": tables.agents_data(REGISTRY, OTHER_SPECS), "defaults": tables.defaults_data(defaults)})
     else:
         console.print(tables.agents_table(REGISTRY, OTHER_SPECS))
+        console.print(tables.defaults_table(defaults))
 
 
 @cli.command("tournament")
@@ -265,23 +275,28 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Or stop after this many frames.")
 @click.option("--actors", type=click.IntRange(min=0), default=None,
               help="Actor processes [default: cores - 1]; 0 plays inside the learner, exactly reproducible.")
+@DEVICE_OPTION
 @click.option("--objective", type=click.Choice(["adp", "wp"]), default="adp", show_default=True,
               help="Learn points (adp) or wins (wp).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the networks and the actors' games.")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last checkpoint.")
 @click.option("--snapshot-minutes", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Also keep the networks every N minutes in OUT/snapshots/.")
+              help="Also keep the networks every N minutes of training in OUT/snapshots/.")
+@click.option("--snapshot-frames", type=click.IntRange(min=1), default=None,
+              help="Or every N frames (by work: the same snapshots on a busy machine).")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
-              help="A learner hyper-parameter (repeatable), e.g. --set simulations=100 --set hidden=256x256.")
+              help="A learner hyper-parameter (repeatable), e.g. --set simulations=100 --set hidden=256x256; "
+                   "with --resume, only those safe mid-run (docs/cli.md).")
 @config_option
 @click.pass_context
-def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, objective, seed, resume,
-                  snapshot_minutes, options, settings) -> None:
+def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, device, objective, seed, resume,
+                  snapshot_minutes, snapshot_frames, options, settings) -> None:
     """Train an agent by self-play; checkpoints land in OUT (an agent spec).
 
-    OUT/config.json records the resolved options, the seed, the package versions
-    and a command line that repeats the run.
+    OUT/config.json records the resolved options, the seed, the package versions,
+    a command line that repeats the run, and every resume with what it changed.
+    One command writes OUT at a time: a second stops at once (exit code 2).
 
     \b
     Example:
@@ -300,16 +315,20 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, obj
     """
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners import az, dmc
+    from selfplay.locks import DirectoryInUse
 
     game = build_game(game_name, options)  # validates the name and options before any work
     module = az if learner == "az" else dmc
-    config = learner_config(module, settings)
+    config, changes = learner_config(module, settings)
+    if snapshot_minutes and snapshot_frames:
+        raise UserError("give --snapshot-minutes or --snapshot-frames, not both")
     try:
         with invocation(ctx), dmc.live_status() as show:
             path = module.train(config, game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
                                 objective=objective, seed=seed, resume=resume, on_metrics=show,
-                                game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes)
-    except (CheckpointError, dmc.RunExistsError, ValueError, OSError) as err:
+                                game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes,
+                                snapshot_frames=snapshot_frames, device=device, changes=changes)
+    except (CheckpointError, dmc.RunExistsError, DirectoryInUse, ValueError, OSError) as err:
         raise UserError(str(err)) from None
     console.print(f"checkpoint: {path}")
 

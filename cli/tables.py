@@ -46,6 +46,29 @@ def agents_data(registry: dict, others: tuple[tuple[str, str], ...]) -> list[dic
     return rows + [{"spec": spec, "games": None, "description": summary} for spec, summary in others]
 
 
+def defaults_table(defaults: list) -> Table:
+    """Each game's default agent (``selfplay.agents.DefaultAgent``) and where it comes from."""
+    table = Table(title="default agents (play, league baselines)")
+    for col in ("game", "default", "from"):
+        table.add_column(col)
+    for d in defaults:
+        if d.source == "released model":
+            origin = f"released model {d.note}"
+        elif d.source == "built-in":
+            origin = f"built-in: {d.note}"
+        else:
+            origin = f"[bold red]fallback[/]: {d.note}"
+        table.add_row(d.game, d.spec, origin)
+    return table
+
+
+def defaults_data(defaults: list) -> list[dict]:
+    """``selfplay agents --json``'s ``defaults``: one object per game; ``source`` is
+    ``released model`` (``path`` its file), ``built-in`` or ``fallback`` (``note`` says why)."""
+    return [{"game": d.game, "spec": d.spec, "source": d.source, "path": None if d.path is None else str(d.path),
+             "note": d.note} for d in defaults]
+
+
 def _row(stats: Stats) -> list[str]:
     return [
         str(stats.games),

@@ -29,6 +29,7 @@ loop starts again.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import tempfile
@@ -43,17 +44,19 @@ from selfplay.actors import OpponentPlan, Outcome
 from selfplay.agents import RELEASED, load
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import export, load_checkpoint
+from selfplay.learners.rundir import CHECKPOINT, Schedule, frames_label, snapshot_path
 from selfplay.league.evaluation import EvaluationConfig, Evaluator, evaluation_main, rated_games
 from selfplay.league.matchmaking import LEARNER, Matchmaker, learner_score, make_matchmaker
 from selfplay.league.ratings import records_against
 from selfplay.league.store import LeagueStore, Player
+from selfplay.locks import exclusive
 from selfplay.provenance import run_record
 
 RUN_DIR = "run"
 STATUS = "status.json"
 CONFIG = "league.json"
 PLAN_TABLES = 512  # seatings per published plan: the matchmaker's choices, sampled
-_SNAPSHOT_FILE = re.compile(r"^checkpoint-(\d+\.\d+)m\.pt$")
+_SNAPSHOT_FILE = re.compile(r"^checkpoint-(?:(\d+\.\d+)m|(\d+)f)\.pt$")  # rundir.minute_label / frame_count_label
 
 
 @dataclass
@@ -62,13 +65,15 @@ class LeagueConfig:
 
     learner: str = "dmc"  # the learning algorithm
     matchmaking: str = "past"  # latest | past | pfsp: who the actors' learner plays
-    snapshot_minutes: float = 1.0  # a new player every this many minutes of training
+    snapshot_minutes: float | None = 1.0  # a new player every this many minutes of training
+    snapshot_frames: int | None = None  # or every this many frames (then snapshot_minutes is None)
     objective: str = "adp"  # what the learner maximises (DouDizhu: points or wins)
     actors: int | None = None  # actor processes (default: cores - 1)
     seed: int = 0
     baselines: tuple[str, ...] | None = None  # agent specs; None: the game's defaults
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     final_eval_seconds: float = 120.0  # after training: at most this long topping up players' rated games
+    device: str = "auto"  # where the learner's networks train
 
 
 def default_baselines(game_name: str) -> list[tuple[str, str]]:
@@ -82,8 +87,11 @@ def default_baselines(game_name: str) -> list[tuple[str, str]]:
     return [("random", "random"), ("mcts-100", "mcts:sims=100")]
 
 
-def snapshot_name(learner: str, minutes: float) -> str:
-    """``dmc-10m``, ``dmc-2.5m``: a snapshot is named by its training minutes."""
+def snapshot_name(learner: str, minutes: float | None = None, frames: int | None = None) -> str:
+    """``dmc-10m``, ``dmc-2.5m``: a snapshot is named by its training minutes; on a schedule
+    by frames, by its frames (``dmc-400k``, ``dmc-1.5M``)."""
+    if frames is not None:
+        return f"{learner}-{frames_label(frames)}"
     return f"{learner}-{round(minutes, 2):g}m"
 
 
@@ -138,10 +146,12 @@ class League:
         training order (files a killed run wrote before their rows included)."""
         known = {p.name for p in self.store.players()}
         added = []
-        files = sorted((float(m.group(1)), f) for f in folder.glob("checkpoint-*.pt")
+        # written in training order; a schedule changed on resume mixes minute and frame names
+        files = sorted((f.stat().st_mtime_ns, m, f) for f in folder.glob("checkpoint-*.pt")
                        if (m := _SNAPSHOT_FILE.match(f.name)))
-        for minutes, f in files:
-            name = snapshot_name(self.config.learner, minutes)
+        for _, m, f in files:
+            name = (snapshot_name(self.config.learner, minutes=float(m.group(1))) if m.group(1) else
+                    snapshot_name(self.config.learner, frames=int(m.group(2))))
             if name in known:
                 continue
             data = load_checkpoint(f)
@@ -188,8 +198,6 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
         on_metrics: Callable[[dict], None] | None = None) -> LeagueStore:
     """Run (or resume) the league in ``directory`` until ``minutes`` of training or ``frames``
     (totals over all resumes) or Ctrl-C; see the module docstring. Returns the open store."""
-    import multiprocessing
-
     from selfplay.learners import az, dmc
 
     learners = {"dmc": (dmc, dmc.DMCConfig), "az": (az, az.AZConfig)}
@@ -197,6 +205,11 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
         raise ValueError(f"unknown learner {config.learner!r}; the league trains {' or '.join(learners)}")
     module, learner_config = learners[config.learner]
     root = Path(directory)
+    with exclusive(root, "selfplay league run"):
+        return _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics)
+
+
+def _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics) -> LeagueStore:
     store = LeagueStore.open_or_create(root, game_name, game_options)
     try:
         if config.baselines is None:
@@ -224,15 +237,16 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
         try:
             final = module.train(learner_config(), game_name, run_dir, minutes=minutes, frames=frames,
                                  actors=config.actors, objective=config.objective, seed=config.seed,
-                                 resume=(run_dir / module.CHECKPOINT).exists(), on_metrics=league.on_metrics,
+                                 resume=(run_dir / CHECKPOINT).exists(), on_metrics=league.on_metrics,
                                  game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
-                                 league=league)
+                                 snapshot_frames=config.snapshot_frames, league=league, device=config.device)
             trained = load_checkpoint(final)
             interrupted = not _reached(trained, minutes, frames)
             last = store.latest_snapshot()
             if last is None or (last.frames or 0) < int(trained["frames"]):
-                minute = float(trained["elapsed_seconds"]) / 60
-                export(final, run_dir / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+                schedule = Schedule(snapshot_minutes=config.snapshot_minutes, snapshot_frames=config.snapshot_frames)
+                label = schedule.final_label(float(trained["elapsed_seconds"]), int(trained["frames"]))
+                export(final, snapshot_path(run_dir, label), half=False)
                 league.sync_snapshots(run_dir / "snapshots")
             if not interrupted:
                 _top_up(root, config, league)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import math
 import os
 import tempfile
 import time
@@ -49,6 +50,26 @@ class VersusBaseline:
     adp: float
 
 
+SIGNIFICANT = 0.95  # the LOS a report calls significant
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Elo of one player minus another's, its 95% interval, and the likelihood that the
+    first is the stronger (``Phi(gap / sd)``, from the joint fit's covariance)."""
+
+    elo: float
+    low: float
+    high: float
+    los: float
+
+
+def gap(fit: Fit, a: str, b: str) -> Gap:
+    diff, sd = fit.players[a].elo - fit.players[b].elo, fit.difference_sd(a, b)
+    los = 0.5 * (1 + math.erf(diff / (sd * math.sqrt(2)))) if sd > 0 else float(diff > 0)
+    return Gap(diff, diff - 1.96 * sd, diff + 1.96 * sd, los)
+
+
 @dataclass(frozen=True)
 class PlayerRow:
     name: str
@@ -75,6 +96,9 @@ class LeagueReport:
     newest: str | None = None  # superiority check: the newest rated snapshot vs the best earlier one
     best_earlier: str | None = None
     superiority: Superiority | None = None
+    first: str | None = None  # the first rated snapshot: has the league learned since?
+    progress: Gap | None = None  # newest - first, from the joint fit
+    standing: dict[str, Gap] = field(default_factory=dict)  # newest - each rated baseline
 
     def verdict(self) -> str:
         """One line: is the newest snapshot stronger than the best earlier one?"""
@@ -85,6 +109,22 @@ class LeagueReport:
                 f"(W-L-D), LOS {s.los:.2f}, SPRT: {s.test.verdict} "
                 f"(LLR {s.test.llr:+.2f} in [{s.test.lower:.2f}, {s.test.upper:.2f}])")
 
+    def learning_lines(self) -> list[str]:
+        """In words: is the newest snapshot significantly stronger than the first (LOS from the
+        joint fit, 0.95 as the bar), and where does it stand against the baselines?"""
+        if self.progress is None:
+            return []
+        g = self.progress
+        verdict = "is significantly stronger than" if g.los >= SIGNIFICANT else \
+            "is significantly weaker than" if g.los <= 1 - SIGNIFICANT else "is not significantly stronger than"
+        lines = [f"learning: the newest snapshot {self.newest} {verdict} the first, {self.first}: "
+                 f"{g.elo:+.0f} Elo [{g.low:+.0f}, {g.high:+.0f}], LOS {g.los:.3f}"]
+        if self.standing:
+            parts = [f"{'above' if g.los >= SIGNIFICANT else 'below' if g.los <= 1 - SIGNIFICANT else 'level with'} "
+                     f"{name} ({g.elo:+.0f} Elo, LOS {g.los:.2f})" for name, g in self.standing.items()]
+            lines.append(f"against the baselines, {self.newest} stands " + ", ".join(parts))
+        return lines
+
     def advantage_line(self) -> str:
         if not self.role_advantage:
             return ""
@@ -94,6 +134,7 @@ class LeagueReport:
     def to_json(self) -> dict:
         data = asdict(self)
         data["verdict"] = self.verdict()
+        data["learning"] = self.learning_lines()
         return data
 
 
@@ -119,12 +160,16 @@ def summarize(store: LeagueStore) -> LeagueReport:
             versus.get(p.name, {})))
     # the newest snapshot with rated games against the best rated one before it
     snapshots = [p.name for p in players if p.kind == "snapshot" and p.name in rated]
-    newest = best = check = None
+    newest = best = check = first = progress = None
+    standing = {}
     if len(snapshots) >= 2:
-        newest, best = snapshots[-1], max(snapshots[:-1], key=lambda s: rated[s].elo)
+        newest, best, first = snapshots[-1], max(snapshots[:-1], key=lambda s: rated[s].elo), snapshots[0]
         check = superiority(results, newest, best)
+        progress = gap(fit, newest, first)
+        standing = {b: gap(fit, newest, b) for b in baselines if b in rated}
     return LeagueReport(store.game_name, time.time(), len(results), str(fit.anchor) if fit else None, fit_id,
-                        roles, baselines, tuple(rows), dict(fit.role_advantage) if fit else {}, newest, best, check)
+                        roles, baselines, tuple(rows), dict(fit.role_advantage) if fit else {}, newest, best, check,
+                        first, progress, standing)
 
 
 def _fit(store: LeagueStore, played: list[str]) -> Fit | None:
@@ -218,6 +263,13 @@ def _caption(report: LeagueReport) -> str:
     return "\n".join(line for line in (report.verdict(), report.advantage_line()) if line)
 
 
+def report_text(report: LeagueReport) -> Group:
+    """What the terminal shows: the tables, then the learning lines last, in words."""
+    from rich.text import Text
+
+    return Group(report_table(report), *(Text(line) for line in report.learning_lines()))
+
+
 def report_markdown(report: LeagueReport) -> str:
     stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.created_at))
     head = _headers(report)
@@ -226,6 +278,7 @@ def report_markdown(report: LeagueReport) -> str:
              "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(row, report)) + " |" for row in report.rows]
     lines += ["", report.verdict()] + ([report.advantage_line()] if report.role_advantage else [])
+    lines += ["", *report.learning_lines()] if report.progress is not None else []
     return "\n".join(lines + ["", "![Elo over training time](elo.png)", "", "![head to head](heatmap.png)", ""])
 
 
@@ -235,7 +288,7 @@ def report_html(report: LeagueReport) -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in _headers(report))
     body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in _cells(row, report)) + "</tr>\n"
                    for row in report.rows)
-    notes = "".join(f"<p>{esc(line)}</p>" for line in _caption(report).splitlines())
+    notes = "".join(f"<p>{esc(line)}</p>" for line in [*_caption(report).splitlines(), *report.learning_lines()])
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>{esc(report.game)} league</title>
 <style>body{{font-family:sans-serif;margin:2em}} table{{border-collapse:collapse}}

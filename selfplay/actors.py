@@ -297,7 +297,7 @@ class SharedWeights:
     keeps an actor from reading a half-written vector."""
 
     def __init__(self, nets: Sequence[QNet], ctx) -> None:
-        self.flat = [torch.nn.utils.parameters_to_vector(n.parameters()).detach().clone().share_memory_()
+        self.flat = [torch.nn.utils.parameters_to_vector(n.parameters()).detach().to("cpu", copy=True).share_memory_()
                      for n in nets]
         self.version = ctx.Value("q", 0, lock=False)
         self.lock = ctx.Lock()

@@ -71,16 +71,32 @@ def _rlcard_rule(game: Game) -> Agent:
     return RLCardRuleAgent()
 
 
-def _checkpoint(path: str, game: Game) -> Agent:
-    """The agent of a checkpoint, by the learner that wrote it (dmc: greedy over Q; az: search)."""
+def _checkpoint(game: Game, path: str = "", device: str = "cpu") -> Agent:
+    """The agent of a checkpoint, by the learner that wrote it (dmc: greedy over Q; az: search),
+    its networks on ``device``."""
     from selfplay.checkpoints import CheckpointError, load_checkpoint
     from selfplay.learners import az, dmc
 
+    if not path:
+        raise AgentSpecError("checkpoint: give path=CHECKPOINT")
+    if not os.path.isfile(path):
+        raise AgentSpecError(f"no checkpoint file {path!r}")
     try:
         learner = load_checkpoint(path, expect_game=game.name)["learner"]
-        return (az if learner == az.LEARNER else dmc).load_agent(path, game)
+        return (az if learner == az.LEARNER else dmc).load_agent(path, game, device=_device(device))
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
+
+
+def _device(name: str) -> str:
+    """``name`` if it names a device this machine has; AgentSpecError (one line) if not."""
+    from selfplay.nets import resolve_device
+
+    try:
+        resolve_device(str(name))
+    except ValueError as err:
+        raise AgentSpecError(str(err)) from None
+    return str(name)
 
 
 def _puct(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch: int = 8, pimc: int = 0) -> Agent:
@@ -91,7 +107,8 @@ def _puct(game: Game, sims: int = 200, k: int = 16, c: float = 1.25, batch: int 
     return puct_agent(game, sims=sims, k=k, c=c, batch=batch, pimc=pimc)
 
 
-def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin: float = 0.0) -> Agent:
+def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin: float = 0.0,
+                device: str = "cpu") -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.search_agents import dmc_search_agent
 
@@ -103,12 +120,12 @@ def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin:
     if k < 1 or worlds < 1 or margin < 0:
         raise AgentSpecError("dmc+search: needs k >= 1, worlds >= 1, margin >= 0")
     try:
-        return dmc_search_agent(path, game, k=k, worlds=worlds, margin=margin)
+        return dmc_search_agent(path, game, k=k, worlds=worlds, margin=margin, device=_device(device))
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
 
-def _az(game: Game, path: str = "", sims: int = 0) -> Agent:
+def _az(game: Game, path: str = "", sims: int = 0, device: str = "cpu") -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners.az import load_agent
 
@@ -119,7 +136,7 @@ def _az(game: Game, path: str = "", sims: int = 0) -> Agent:
     if sims < 0:
         raise AgentSpecError("az: sims must be at least 1 (0: the run's own)")
     try:
-        return load_agent(path, game, simulations=sims or None)
+        return load_agent(path, game, simulations=sims or None, device=_device(device))
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
@@ -150,8 +167,11 @@ REGISTRY: dict[str, Entry] = {
                          "batch leaves per call, pimc=N worlds (0: information-set MCTS)"),
     "dmc+search": Entry(_dmc_search, "a DMC checkpoint's k best moves (4) by Q, each played out greedily in "
                                      "worlds sampled worlds (8), the best mean kept: path= (DouDizhu: the "
-                                     "released model), margin"),
-    "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own)"),
+                                     "released model), margin, device"),
+    "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own, "
+                     "device)"),
+    "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto): what PATH "
+                                     "alone gives, on a chosen device"),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
                      games=("tictactoe",)),
     "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",
@@ -163,20 +183,70 @@ OTHER_SPECS = (
     ("snapshot:NAME", "with --league DIR: a league's snapshot (snapshot:best, snapshot:latest)"),
 )
 
-#: Released models (models/README.md says how each was trained and how strong it is).
-MODELS = Path(__file__).resolve().parent.parent / "models"
+
+def _models_folder() -> tuple[Path, str]:
+    """The folder of the released models (the package ``selfplay.models``: the repository's
+    models/, installed as package data) and, if its files cannot be read there, why."""
+    import importlib.resources
+
+    try:
+        root = importlib.resources.files("selfplay.models")
+    except ModuleNotFoundError:
+        # An editable install made before models/ was a package (its finder does not map
+        # selfplay.models; `pip install -e .` again fixes it): the clone's folder, beside selfplay/.
+        clone = Path(__file__).resolve().parent.parent / "models"
+        return clone, "" if clone.is_dir() else "this install of selfplay has no package selfplay.models"
+    if isinstance(root, os.PathLike):  # a regular install or a clone: a real folder, for good
+        return Path(root).resolve(), ""
+    return Path(__file__).resolve().parent / "models", f"selfplay.models is not a folder on disk ({root})"
+
+
+#: Released models (models/README.md says how each was trained and how strong it is): their
+#: paths on disk, in the installed package ``selfplay.models`` (a clone: models/).
+MODELS, _MODELS_PROBLEM = _models_folder()
 RELEASED = {"doudizhu": MODELS / "doudizhu-dmc.pt"}
 BUILT_IN_DEFAULT = "mcts:sims=1000"  # where no model is released: search, for any game
+FALLBACK = {"doudizhu": "rlcard-rule"}  # a game's default when its released model is missing
+
+
+@dataclass(frozen=True)
+class DefaultAgent:
+    """A game's default agent and where it comes from: ``source`` is ``"released model"``
+    (``path`` is its file), ``"built-in"`` (no model released for the game) or ``"fallback"``
+    (a released model that this install lacks: ``note`` says why)."""
+
+    game: str
+    spec: str
+    source: str
+    note: str
+    path: Path | None = None
+
+
+def default_agent(game_name: str) -> DefaultAgent:
+    """The default opponent of a game and where it comes from: see ``default_spec``."""
+    model = RELEASED.get(game_name)
+    if model is None:
+        return DefaultAgent(game_name, BUILT_IN_DEFAULT, "built-in", "no released model")
+    name = f"selfplay.models/{model.name}"
+    if model.is_file():
+        return DefaultAgent(game_name, str(model), "released model", name, model)
+    why = _MODELS_PROBLEM or f"no file {model}"
+    return DefaultAgent(game_name, FALLBACK.get(game_name, BUILT_IN_DEFAULT), "fallback",
+                        f"released model {name} missing from this install: {why}", model)
 
 
 def default_spec(game_name: str) -> str:
     """The default opponent of a game, wherever one is needed (``play``, league baselines):
-    the released model of the game if there is one (DouDizhu: ``models/doudizhu-dmc.pt``),
-    else ``mcts:sims=1000``."""
-    model = RELEASED.get(game_name)
-    if model is not None and model.is_file():
-        return str(model)
-    return "rlcard-rule" if game_name == "doudizhu" else BUILT_IN_DEFAULT
+    the released model of the game if there is one (DouDizhu: ``selfplay.models/doudizhu-dmc.pt``,
+    a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
+    a released model it warns and falls back (DouDizhu: ``rlcard-rule``); ``selfplay agents``
+    shows each game's default and why."""
+    default = default_agent(game_name)
+    if default.source == "fallback":
+        import warnings
+
+        warnings.warn(f"{game_name}: {default.note}; the default agent is {default.spec} instead", stacklevel=2)
+    return default.spec
 
 
 def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
@@ -205,7 +275,7 @@ def load(spec: str, game: Game) -> Agent:
     if looks_like_path(spec):
         if not os.path.isfile(spec):
             raise AgentSpecError(f"no checkpoint file {spec!r}")
-        agent = _checkpoint(spec, game)
+        agent = _checkpoint(game, spec)
         agent.name = spec
         return agent
     name, params = parse_spec(spec)

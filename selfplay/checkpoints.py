@@ -46,10 +46,10 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
-    """Write ``payload`` (plus format and version) atomically to ``path``."""
+    """Write ``payload`` (plus format and version) atomically to ``path``, every tensor on the CPU."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"format": FORMAT, "version": FORMAT_VERSION, **payload}
+    data = on_cpu({"format": FORMAT, "version": FORMAT_VERSION, **payload})
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -64,6 +64,17 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
             pass
         raise
     return path
+
+
+def on_cpu(obj: Any) -> Any:
+    """``obj`` with every tensor in it on the CPU: a checkpoint written on a GPU loads anywhere."""
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu()
+    if isinstance(obj, dict):
+        return {k: on_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(on_cpu(v) for v in obj)
+    return obj
 
 
 def load_checkpoint(path: str | os.PathLike, expect_game: str | None = None,

@@ -103,20 +103,41 @@ def decision_q_values(net: QNet, decisions: Sequence[tuple]) -> list[np.ndarray]
     """Q of every legal move of each decision ``(state, history or None, moves)``
     (an encoder's output), float32, from one forward pass in the net's dtype; the same
     values for a decision whatever the other decisions (see ``MIN_ROWS``)."""
-    dt = next(net.parameters()).dtype
+    first = next(net.parameters())
+    dt, dev = first.dtype, first.device
     counts = [len(d[2]) for d in decisions]
     padded = list(decisions) + [decisions[0]] * max(0, MIN_ROWS - len(decisions))  # padding, dropped below
-    state = torch.from_numpy(np.stack([d[0] for d in padded])).to(dt)
-    history = None if decisions[0][1] is None else torch.from_numpy(np.stack([d[1] for d in padded])).to(dt)
+    state = torch.from_numpy(np.stack([d[0] for d in padded])).to(dev, dt)
+    history = None if decisions[0][1] is None else torch.from_numpy(np.stack([d[1] for d in padded])).to(dev, dt)
     moves = [d[2] for d in decisions]
     total = sum(counts)
     if total < MIN_ROWS:
         moves.append(np.repeat(moves[0][:1], MIN_ROWS - total, axis=0))
     owner = np.repeat(np.arange(len(decisions)), counts)
-    owner = torch.from_numpy(np.pad(owner, (0, max(0, MIN_ROWS - total))))
-    q = net(state, history, torch.from_numpy(np.concatenate(moves)).to(dt), owner, row_exact=True)
-    q = q.float().numpy()
+    owner = torch.from_numpy(np.pad(owner, (0, max(0, MIN_ROWS - total)))).to(dev)
+    q = net(state, history, torch.from_numpy(np.concatenate(moves)).to(dev, dt), owner, row_exact=True)
+    q = q.float().cpu().numpy()
     return np.split(q[:total], np.cumsum(counts)[:-1])
+
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(name: str | None) -> torch.device:
+    """``auto`` (or None): CUDA when present, else the CPU; ``cpu``; ``cuda`` or ``cuda:N``
+    (ValueError, one line, where there is none)."""
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name == "cuda" or name.startswith("cuda:"):
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name}: CUDA is not available here (torch {torch.__version__}"
+                             f"{', built without CUDA' if torch.version.cuda is None else ', no GPU found'}); "
+                             "use --device cpu or auto")
+        return torch.device(name)
+    raise ValueError(f"device must be auto, cpu, cuda or cuda:N; not {name!r}")
 
 
 def num_parameters(net: nn.Module) -> int:
@@ -164,5 +185,6 @@ class PolicyValueNet(nn.Module):
     @torch.inference_mode()
     def numpy_call(self, obs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``search.NetworkEvaluator``'s network: numpy in, numpy out."""
-        logits, values = self(torch.from_numpy(np.asarray(obs, dtype=np.float32)))
-        return logits.numpy(), values.numpy()
+        device = self.policy.weight.device
+        logits, values = self(torch.from_numpy(np.asarray(obs, dtype=np.float32)).to(device))
+        return logits.cpu().numpy(), values.cpu().numpy()

@@ -185,10 +185,10 @@ class PlayoutAgent:
 
 
 def dmc_search_agent(path: str | os.PathLike, game: Game, k: int = 4, worlds: int = 8,
-                     margin: float = 0.0) -> PlayoutAgent:
-    """Spec ``dmc+search:path=CKPT,k=4,worlds=8,margin=0``: the checkpoint's greedy play,
-    improved by paired playouts of its k best moves in sampled worlds (``PlayoutAgent``)."""
+                     margin: float = 0.0, device: str = "cpu") -> PlayoutAgent:
+    """Spec ``dmc+search:path=CKPT,k=4,worlds=8,margin=0,device=cpu``: the checkpoint's greedy
+    play, improved by paired playouts of its k best moves in sampled worlds (``PlayoutAgent``)."""
     from selfplay.learners.dmc import load_agent
 
-    return PlayoutAgent(load_agent(path, game), PlayoutConfig(k=k, worlds=worlds, margin=margin),
+    return PlayoutAgent(load_agent(path, game, device=device), PlayoutConfig(k=k, worlds=worlds, margin=margin),
                         name=f"dmc+search:{path}")

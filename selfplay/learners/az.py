@@ -42,13 +42,14 @@ from selfplay.actors import ActorPool, OpponentPlan, Outcome, PlanRelay, Seating
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
-from selfplay.nets import PolicyValueConfig, PolicyValueNet
+from selfplay.learners.rundir import CHECKPOINT, Schedule, check_new_or_resumed, resumed_config, snapshot_path, write_record
+from selfplay.locks import exclusive
+from selfplay.nets import PolicyValueConfig, PolicyValueNet, resolve_device
 from selfplay.provenance import run_record
 from selfplay.search.evaluators import NetworkEvaluator
 from selfplay.search.puct import PUCT, PUCTConfig, search_batched
 
 LEARNER = "az"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass
@@ -86,6 +87,10 @@ class AZConfig:
         return PUCTConfig(simulations=self.simulations, k=self.k, c_puct=self.c_puct, batch=self.search_batch,
                           dirichlet_alpha=self.dirichlet_alpha,
                           dirichlet_fraction=self.dirichlet_fraction if noise else 0.0)
+
+
+#: What ``--set`` may change when a run resumes (``rundir.resumed_config``): all but the network's shape.
+SAFE_ON_RESUME = frozenset(f.name for f in fields(AZConfig) if f.name != "hidden")
 
 
 def net_config(game: Game, config: AZConfig) -> PolicyValueConfig:
@@ -262,8 +267,10 @@ class Replay:
 
 
 def learn_step(net: PolicyValueNet, optimizer, batch) -> tuple[float, float]:
-    """Cross-entropy to the visit distributions plus the values' squared error; one Adam step."""
-    obs, policy, value = batch
+    """Cross-entropy to the visit distributions plus the values' squared error; one Adam step
+    on the net's device."""
+    device = net.policy.weight.device
+    obs, policy, value = (t.to(device) for t in batch)
     logits, predicted = net(obs)
     policy_loss = -(policy * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
     value_loss = ((predicted - value) ** 2).mean()
@@ -276,48 +283,61 @@ def learn_step(net: PolicyValueNet, optimizer, batch) -> tuple[float, float]:
 def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minutes: float | None = None,
           frames: int | None = None, actors: int | None = None, seed: int = 0, resume: bool = False,
           on_metrics: Callable[[dict], None] | None = None, game_options: dict | None = None,
-          snapshot_minutes: float | None = None, league=None, **_unused) -> Path:
+          snapshot_minutes: float | None = None, snapshot_frames: int | None = None, league=None,
+          device: str | None = "auto", changes: dict | None = None, **_unused) -> Path:
     """Train until ``minutes`` of training time or ``frames`` decisions (totals over resumes),
-    as ``dmc.train`` does, with the same ``league`` hooks (``dmc.LeagueHooks``); returns the
-    final checkpoint's path."""
-    from selfplay.learners.dmc import RunExistsError
-
-    out, state = Path(out_dir), None
-    ckpt_path = out / CHECKPOINT
-    if resume and ckpt_path.exists():
-        state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
-        config, seed, game_options = AZConfig.from_dict(state["config"]), int(state["seed"]), state["game_options"]
-    elif ckpt_path.exists():
-        raise RunExistsError(f"{out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+    as ``dmc.train`` does, with the same run-directory lock, snapshot schedule, ``device``,
+    resume ``changes`` and ``league`` hooks (``dmc.LeagueHooks``); returns the final
+    checkpoint's path."""
+    out = Path(out_dir)
     game = make(game_name, **(game_options or {}))
     if game.num_actions > 4096:
         raise ValueError(f"az: {game_name} has {game.num_actions:,} actions, too many for its policy head; "
                          "use dmc (or dmc+search to plan with a DMC network)")
+    dev = resolve_device(device)
+    with exclusive(out):
+        return _train(config, game_name, out, game, actors, seed, resume, on_metrics,
+                      Schedule(minutes, frames, snapshot_minutes, snapshot_frames), league, dev, changes or {})
+
+
+def _train(config, game_name, out, game, actors, seed, resume, on_metrics, schedule, league, device,
+           changes) -> Path:
+    ckpt_path, state = out / CHECKPOINT, None
+    if check_new_or_resumed(out, resume):
+        state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
+        config = resumed_config(AZConfig, state["config"], changes, SAFE_ON_RESUME)
+        seed, game = int(state["seed"]), make(game_name, **state["game_options"])
     if actors is None:
         actors = max(1, (os.cpu_count() or 2) - 1)
     torch.manual_seed(derive_seed(seed, 0))
     cfg = net_config(game, config)
-    net = PolicyValueNet(cfg)
+    net = PolicyValueNet(cfg).to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     decisions, steps, episodes, elapsed_before = 0, 0, 0, 0.0
     if state is not None:
         net.load_state_dict(state["models"][0])
         optimizer.load_state_dict(state["optimizers"][0])
+        for group in optimizer.param_groups:  # --set on resume
+            group["lr"], group["weight_decay"] = config.learning_rate, config.weight_decay
         decisions, elapsed_before = int(state["frames"]), float(state["elapsed_seconds"])
         steps, episodes = int(state["extra"]["learner_steps"]), int(state["extra"]["episodes"])
-    out.mkdir(parents=True, exist_ok=True)
-    record = {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options), "seed": seed,
-              "actors": actors, "minutes": minutes, "frames": frames, "config": asdict(config),
-              "snapshot_minutes": snapshot_minutes, "net_configs": [cfg.to_dict()],
-              "resumed_at_frames": decisions if state is not None else None, "provenance": run_record()}
-    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_record(out, {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options),
+                       "seed": seed, "actors": actors, "minutes": schedule.minutes, "frames": schedule.frames,
+                       "device": str(device), "config": asdict(config),
+                       "snapshot_minutes": schedule.snapshot_minutes, "snapshot_frames": schedule.snapshot_frames,
+                       "net_configs": [cfg.to_dict()],
+                       "resumed_at_frames": decisions if state is not None else None, "provenance": run_record()},
+                 decisions if state is not None else None)
+
+    def trained_seconds() -> float:
+        return elapsed_before + time.monotonic() - start
 
     def save(path: Path = ckpt_path) -> Path:
         return save_checkpoint(path, {
             "game": game_name, "game_options": dict(game.info.options), "learner": LEARNER, "objective": "return",
             "groups": ["policy_value"], "net_configs": [cfg.to_dict()], "models": [net.state_dict()],
             "optimizers": [optimizer.state_dict()], "frames": decisions,
-            "elapsed_seconds": elapsed_before + time.monotonic() - start, "seed": seed,
+            "elapsed_seconds": trained_seconds(), "seed": seed,
             "config": {**asdict(config), "hidden": list(config.hidden)}, "rng": {"torch": torch.get_rng_state()},
             "extra": {"learner_steps": steps, "episodes": episodes}})
 
@@ -331,30 +351,26 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
     rng = np.random.default_rng(derive_seed(seed, 2, decisions))
     start = last_log = last_save = time.monotonic()
     window = {"decisions": decisions, "losses": []}
-    next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes if snapshot_minutes else None
+    schedule.start(elapsed_before, decisions)
     credit = 0.0  # learner steps owed to the decisions received
     metrics = open(out / "metrics.jsonl", "a")
     snapshot_decisions = decisions if state is not None else -1
     refresh_plan = PlanRelay(league, source).refresh
 
-    def take_snapshot(minute: float) -> None:
+    def take_snapshot(label: str) -> None:
         nonlocal snapshot_decisions
         if decisions == snapshot_decisions:
             return  # nothing learned since the last one
         snapshot_decisions = decisions
         save()
-        path = export(ckpt_path, out / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+        path = export(ckpt_path, snapshot_path(out, label), half=False)
         if league is not None:
-            league.snapshot(path, decisions, elapsed_before + time.monotonic() - start)
-
-    def finished() -> bool:
-        return (frames is not None and decisions >= frames) or \
-            (minutes is not None and elapsed_before + time.monotonic() - start >= minutes * 60)
+            league.snapshot(path, decisions, trained_seconds())
 
     try:
         source.publish([net])
         refresh_plan()
-        while not finished():
+        while not schedule.finished(trained_seconds(), decisions):
             batch = source.get(timeout=0.5)
             if batch is not None:
                 if league is not None and batch.outcomes:
@@ -384,9 +400,9 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
             if now - last_save >= config.save_interval_minutes * 60:
                 save()
                 last_save = now
-            if next_snapshot is not None and elapsed_before + now - start >= next_snapshot * 60:
-                take_snapshot(next_snapshot)
-                next_snapshot += snapshot_minutes
+            label = schedule.snapshot_due(trained_seconds(), decisions)
+            if label is not None:
+                take_snapshot(label)
     except KeyboardInterrupt:
         pass
     finally:
@@ -414,14 +430,17 @@ class AZAgent:
             return self.puct.search(state).action
 
 
-def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = None) -> AZAgent:
-    """The searching agent of an az checkpoint for ``game``; CheckpointError if it does not fit."""
+def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = None,
+               device: str | None = "cpu") -> AZAgent:
+    """The searching agent of an az checkpoint for ``game``, its network on ``device``;
+    CheckpointError if it does not fit."""
     data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
     cfg = PolicyValueConfig.from_dict(data["net_configs"][0])
     if cfg != net_config(game, AZConfig(hidden=cfg.hidden)):
         raise CheckpointError(f"{path}: its network does not fit {game!r}'s observations and actions")
     net = PolicyValueNet(cfg)
     net.load_state_dict({k: v.float() for k, v in data["models"][0].items()})
+    net.to(resolve_device(device))
     config = AZConfig.from_dict(data["config"])
     if simulations is not None:
         config.simulations = simulations

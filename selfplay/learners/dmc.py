@@ -49,11 +49,14 @@ from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State, make, options_of
-from selfplay.nets import NetConfig, QNet, decision_q_values
+from selfplay.learners.rundir import (  # noqa: F401  (RunExistsError: dmc.RunExistsError, for callers)
+    CHECKPOINT, RunExistsError, Schedule, check_new_or_resumed, resumed_config, snapshot_path, write_record,
+)
+from selfplay.locks import exclusive
+from selfplay.nets import NetConfig, QNet, decision_q_values, resolve_device
 from selfplay.provenance import run_record
 
 LEARNER = "dmc"
-CHECKPOINT = "checkpoint.pt"
 
 
 @dataclass
@@ -90,6 +93,13 @@ class DMCConfig:
     def from_dict(cls, data: dict) -> "DMCConfig":
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+#: What ``--set`` may change when a run resumes (``rundir.resumed_config``): the rest shapes
+#: the networks or the optimiser's state.
+SAFE_ON_RESUME = frozenset({"learning_rate", "max_grad_norm", "batch_size", "unroll_length", "exp_epsilon",
+                            "envs_per_actor", "actor_dtype", "learner_dtype", "send_frames", "max_queued",
+                            "save_interval_minutes", "log_interval_seconds"})
 
 
 def resolve_dtype(name: str) -> str:
@@ -152,13 +162,15 @@ def _rows(s: Samples, sl: slice) -> Samples:
 
 def learn_step(net: QNet, optimizer: torch.optim.Optimizer, batch: Samples, max_grad_norm: float,
                dtype: str = "float32") -> float:
-    """One RMSprop step on the squared error between Q(s, a) and the Monte-Carlo return
-    (forward and backward autocast to bfloat16 when ``dtype`` says so; weights stay float32)."""
-    state = torch.from_numpy(batch.state).float()
-    history = torch.from_numpy(batch.history).float() if batch.history is not None else None
-    move = torch.from_numpy(batch.move).float()
-    target = torch.from_numpy(batch.target)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=dtype == "bfloat16"):
+    """One RMSprop step on the squared error between Q(s, a) and the Monte-Carlo return, on
+    the net's device (forward and backward autocast to bfloat16 when ``dtype`` says so;
+    weights stay float32)."""
+    device = next(net.parameters()).device
+    state = torch.from_numpy(batch.state).to(device, torch.float32)
+    history = torch.from_numpy(batch.history).to(device, torch.float32) if batch.history is not None else None
+    move = torch.from_numpy(batch.move).to(device, torch.float32)
+    target = torch.from_numpy(batch.target).to(device)
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=dtype == "bfloat16"):
         q = net(state, history, move)
     loss = ((q.float() - target) ** 2).mean()
     optimizer.zero_grad(set_to_none=True)
@@ -208,10 +220,6 @@ class LeagueHooks(Protocol):
         """A new snapshot file (weights only) was written."""
 
 
-class RunExistsError(ValueError):
-    """The output folder already holds a run and ``resume`` was not asked for."""
-
-
 # ---- the entry point --------------------------------------------------------------------
 def train(
     config: DMCConfig,
@@ -227,38 +235,54 @@ def train(
     on_metrics: Callable[[dict], None] | None = None,
     game_options: dict | None = None,
     snapshot_minutes: float | None = None,
+    snapshot_frames: int | None = None,
     league: LeagueHooks | None = None,
+    device: str | None = "auto",
+    changes: dict | None = None,
 ) -> Path:
     """Train DMC on ``game_name`` until ``minutes`` of training time or ``frames``
     frames (totals over all resumes; neither: until interrupted), writing the run
-    into ``out_dir``. ``actors``: local actor processes (default: one per core
-    but one; 0 runs the actor inside this process, reproducibly). Returns the
-    path of the final checkpoint. ``snapshot_minutes``: also keep the weights every
-    that many minutes of training time, ``snapshots/checkpoint-MMMM.MMm.pt``
+    into ``out_dir``, which this process holds alone while it runs
+    (``selfplay.locks``; ``DirectoryInUse`` if another holds it). ``actors``:
+    local actor processes (default: one per core but one; 0 runs the actor
+    inside this process, reproducibly). Returns the path of the final
+    checkpoint. ``snapshot_minutes`` / ``snapshot_frames``: also keep the
+    weights every that many minutes of training time or frames,
+    ``snapshots/checkpoint-MMMM.MMm.pt`` / ``checkpoint-NNNNNNNNNNNNf.pt``
     (learning curves, league snapshots), unless nothing was learned since the
     last one; ``checkpoint.pt`` is saved first, so a resumed run never trains a
-    snapshot's minutes twice. ``league``: see
+    snapshot's work twice. ``device``: where the learner's networks train
+    (``auto``: CUDA when present); actors infer on the CPU. ``changes``: on
+    resume, the settings to change (``rundir.resumed_config``). ``league``: see
     ``LeagueHooks``."""
     out = Path(out_dir)
+    game_check = build_game(game_name, objective, game_options)  # a bad name or option: before any file
+    dev = resolve_device(device)
+    with exclusive(out):
+        return _train(config, game_name, out, game_check, minutes, frames, actors, objective, seed, resume,
+                      on_metrics, game_options, Schedule(minutes, frames, snapshot_minutes, snapshot_frames),
+                      league, dev, changes or {})
+
+
+def _train(config, game_name, out, game, minutes, frames, actors, objective, seed, resume, on_metrics,
+           game_options, schedule, league, device, changes) -> Path:
     ckpt_path = out / CHECKPOINT
     state = None
-    if resume and ckpt_path.exists():
+    if check_new_or_resumed(out, resume):
         state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
-        config = DMCConfig.from_dict(state["config"])  # the run keeps its own hyper-parameters
+        config = resumed_config(DMCConfig, state["config"], changes, SAFE_ON_RESUME)
         objective, seed, game_options = state["objective"], int(state["seed"]), state.get("game_options")
         game_options = {k: v for k, v in (game_options or {}).items() if k != "objective"}
-    elif ckpt_path.exists():
-        raise RunExistsError(f"{out} already holds a run ({CHECKPOINT}); resume it or choose another folder")
+        game = build_game(game_name, objective, game_options)
     if actors is None:
         actors = max(1, (os.cpu_count() or 2) - 1)
-    game = build_game(game_name, objective, game_options)
     encoder = encoder_for(game)
     groups = list(encoder.spec.groups)
     dtype = resolve_dtype(config.actor_dtype)
 
     torch.manual_seed(derive_seed(seed, 0))
     configs = net_configs(encoder, config)
-    nets = [QNet(c) for c in configs]
+    nets = [QNet(c).to(device) for c in configs]
     optimizers = [torch.optim.RMSprop(n.parameters(), lr=config.learning_rate, alpha=config.rmsprop_alpha,
                                       eps=config.rmsprop_eps, momentum=config.rmsprop_momentum) for n in nets]
     frames_done, elapsed_before, steps, episodes = 0, 0.0, 0, 0
@@ -268,25 +292,29 @@ def train(
         for net, opt, sd, osd in zip(nets, optimizers, state["models"], state["optimizers"]):
             net.load_state_dict(sd)
             opt.load_state_dict(osd)
+            for group in opt.param_groups:
+                group["lr"] = config.learning_rate  # --set learning_rate on resume
         frames_done, elapsed_before = int(state["frames"]), float(state["elapsed_seconds"])
         steps = int(state.get("extra", {}).get("learner_steps", 0))
         episodes = int(state.get("extra", {}).get("episodes", 0))
         torch.set_rng_state(state["rng"]["torch"])
 
-    out.mkdir(parents=True, exist_ok=True)
-    record = {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options), "objective": objective,
-              "seed": seed, "actors": actors, "minutes": minutes, "frames": frames, "groups": groups,
-              "config": {**asdict(config), "actor_dtype": dtype}, "net_configs": [c.to_dict() for c in configs],
-              "snapshot_minutes": snapshot_minutes, "resumed_at_frames": frames_done if state is not None else None,
-              "provenance": run_record()}
-    (out / "config.json").write_text(json.dumps(record, indent=2) + "\n")
+    write_record(out, {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options),
+                       "objective": objective, "seed": seed, "actors": actors, "minutes": schedule.minutes,
+                       "frames": schedule.frames, "groups": groups, "device": str(device),
+                       "config": {**asdict(config), "actor_dtype": dtype},
+                       "net_configs": [c.to_dict() for c in configs],
+                       "snapshot_minutes": schedule.snapshot_minutes, "snapshot_frames": schedule.snapshot_frames,
+                       "resumed_at_frames": frames_done if state is not None else None,
+                       "provenance": run_record()},
+                 frames_done if state is not None else None)
 
     def save(path: Path = ckpt_path) -> Path:
         return save_checkpoint(path, {
             "game": game_name, "game_options": dict(game.info.options), "learner": LEARNER,
             "objective": objective, "groups": groups, "net_configs": [c.to_dict() for c in configs],
             "models": [n.state_dict() for n in nets], "optimizers": [o.state_dict() for o in optimizers],
-            "frames": frames_done, "elapsed_seconds": elapsed_before + (time.monotonic() - start), "seed": seed,
+            "frames": frames_done, "elapsed_seconds": trained_seconds(), "seed": seed,
             "config": {**asdict(config), "mlp": list(config.mlp)}, "rng": {"torch": torch.get_rng_state()},
             "extra": {"learner_steps": steps, "episodes": episodes},
         })
@@ -308,13 +336,13 @@ def train(
     window = {"frames": frames_done, "actor_frames": 0, "time": start,
               "loss": [[] for _ in groups], "ret": [[0.0, 0] for _ in groups]}
     metrics_file = open(out / "metrics.jsonl", "a")
-    if snapshot_minutes:
-        next_snapshot = (elapsed_before // (snapshot_minutes * 60) + 1) * snapshot_minutes
+    schedule.start(elapsed_before, frames_done)
+
+    def trained_seconds() -> float:
+        return elapsed_before + time.monotonic() - start
 
     def finished() -> bool:
-        if frames is not None and frames_done >= frames:
-            return True
-        return minutes is not None and elapsed_before + time.monotonic() - start >= minutes * 60
+        return schedule.finished(trained_seconds(), frames_done)
 
     def log(now: float) -> None:
         span = max(now - window["time"], 1e-9)
@@ -340,15 +368,15 @@ def train(
 
     snapshot_frames = frames_done if state is not None else -1
 
-    def take_snapshot(minute: float) -> None:
+    def take_snapshot(label: str) -> None:
         nonlocal snapshot_frames
         if frames_done == snapshot_frames:
             return  # nothing learned since the last one (actors starting up on a busy machine)
         snapshot_frames = frames_done
         save()
-        path = export(ckpt_path, out / "snapshots" / f"checkpoint-{minute:07.2f}m.pt", half=False)
+        path = export(ckpt_path, snapshot_path(out, label), half=False)
         if league is not None:
-            league.snapshot(path, frames_done, elapsed_before + time.monotonic() - start)
+            league.snapshot(path, frames_done, trained_seconds())
 
     try:
         source.publish(nets)
@@ -381,10 +409,9 @@ def train(
             if now - last_save >= config.save_interval_minutes * 60:
                 save()
                 last_save = now
-            trained = elapsed_before + now - start
-            if snapshot_minutes and trained >= next_snapshot * 60:
-                take_snapshot(next_snapshot)
-                next_snapshot += snapshot_minutes
+            label = schedule.snapshot_due(trained_seconds(), frames_done)
+            if label is not None:
+                take_snapshot(label)
     except KeyboardInterrupt:
         pass  # stop cleanly: the final checkpoint below keeps the work
     finally:
@@ -443,8 +470,10 @@ class DMCAgent:
         return self.act_batch([state])[0]
 
 
-def load_agent(path: str | os.PathLike, game: Game) -> DMCAgent:
-    """The greedy agent of a DMC checkpoint for ``game``; CheckpointError if it does not fit."""
+def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu") -> DMCAgent:
+    """The greedy agent of a DMC checkpoint for ``game``, its networks on ``device``
+    (``selfplay.nets.resolve_device``); CheckpointError if it does not fit."""
+    dev = resolve_device(device)
     data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
     encoder = encoder_for(game)
     if list(data["groups"]) != list(encoder.spec.groups):
@@ -456,7 +485,7 @@ def load_agent(path: str | os.PathLike, game: Game) -> DMCAgent:
         if (net.config.state_dim, net.config.move_dim) != (encoder.spec.state_dim, encoder.spec.move_dim):
             raise CheckpointError(f"{path}: its networks do not fit {game!r}'s features")
         net.load_state_dict(sd)  # float16 exports are widened on copy
-        nets.append(net)
+        nets.append(net.to(dev))
     return DMCAgent(nets, encoder, name=str(path))
 
 

@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench venv clean
+.PHONY: test demo bench learning-curve venv clean
 
 venv: $(STAMP)
 
@@ -29,9 +29,16 @@ demo: $(STAMP)
 	$(VENV)/bin/selfplay league run doudizhu --dir $(DEMO_LEAGUE) --frames 1200000 --snapshot-frames 300000 --final-eval-seconds 120 --seed 0
 	$(VENV)/bin/selfplay league report $(DEMO_LEAGUE)
 
+# Speed, each beside its peer in the same run (a few minutes). The learning curve beside
+# DouZero's (benchmarks/learning_curve.py, ~45 minutes) runs on its own: `make learning-curve`.
+BENCHMARKS := mcts doudizhu_engine dmc_throughput dmc_search
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
-	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+	for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done
+
+learning-curve: $(STAMP)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/learning_curve.py --minutes 20 --every 10 --decks 1000 --out runs/learning-curve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

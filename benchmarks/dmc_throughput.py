@@ -16,7 +16,13 @@ trajectory). Nothing is trained: only the actors are timed.
   thread per actor process (its fastest setting on a shared CPU; its default
   of one thread per core for each actor only oversubscribes the cores).
 
-Usage: ``python benchmarks/dmc_throughput.py [--seconds 30] [--warmup 10] [--actors K]``
+It then times the learner alone on each device this machine has (the CPU,
+and CUDA where present): updates per second and frames per second consumed,
+each update one DouZero batch (32 unrolls x 100 frames) of the landlord's
+network, float32 and bfloat16, as ``selfplay.learners.dmc.learn_step`` runs
+it during training.
+
+Usage: ``python benchmarks/dmc_throughput.py [--seconds 30] [--warmup 10] [--actors K] [--learner-seconds 20]``
 (DouZero needs ``pip install douzero GitPython``; without it, ours alone is printed).
 """
 
@@ -61,6 +67,37 @@ def measure_ours(actors: int, seconds: float, warmup: float, dtype: str) -> floa
         return frames / (time.monotonic() - start)
     finally:
         pool.close()
+
+
+def measure_learner(device: str, dtype: str, seconds: float) -> tuple[float, float]:
+    """(updates/s, frames/s) of ``learn_step`` on ``device``: DouZero-sized batches of random features."""
+    from selfplay.actors import Samples
+    from selfplay.encoders import encoder_for
+    from selfplay.games import make
+    from selfplay.learners.dmc import DMCConfig, learn_step, net_configs
+    from selfplay.nets import QNet
+
+    config = DMCConfig()
+    spec = encoder_for(make("doudizhu")).spec
+    cfg = net_configs(encoder_for(make("doudizhu")), config)[0]
+    torch.manual_seed(0)
+    net = QNet(cfg).to(device)
+    opt = torch.optim.RMSprop(net.parameters(), lr=config.learning_rate, alpha=config.rmsprop_alpha,
+                              eps=config.rmsprop_eps)
+    n = config.batch_size * config.unroll_length
+    gen = torch.Generator().manual_seed(1)
+    batch = Samples(torch.rand(n, spec.state_dim, generator=gen).numpy(),
+                    torch.rand(n, 15, spec.history_dim, generator=gen).numpy() if spec.history_dim else None,
+                    torch.rand(n, spec.move_dim, generator=gen).numpy(), torch.randn(n, generator=gen).numpy())
+    learn_step(net, opt, batch, config.max_grad_norm, dtype)  # warm-up (kernels, allocator)
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    steps, start = 0, time.monotonic()
+    while time.monotonic() - start < seconds:
+        learn_step(net, opt, batch, config.max_grad_norm, dtype)  # float(loss) waits for the device
+        steps += 1
+    rate = steps / (time.monotonic() - start)
+    return rate, rate * n
 
 
 def _douzero_actor(i, free_queue, full_queue, model, buffers, flags):
@@ -124,6 +161,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="counting time per measurement")
     parser.add_argument("--warmup", type=float, default=10.0, help="seconds before counting starts")
     parser.add_argument("--actors", type=int, default=os.cpu_count() or 1, help="actor processes (default: one per core)")
+    parser.add_argument("--learner-seconds", type=float, default=20.0, help="timing of the learner per device and dtype")
     args = parser.parse_args()
     from selfplay.learners.dmc import resolve_dtype
 
@@ -140,13 +178,20 @@ def main() -> None:
         import douzero.dmc.utils  # noqa: F401  (needs GitPython too)
     except ImportError as err:
         print(f"  DouZero not importable ({err}; pip install douzero GitPython): no comparison")
-        return
-    theirs = measure_douzero(args.actors, args.seconds, args.warmup)
-    from importlib.metadata import version
+    else:
+        theirs = measure_douzero(args.actors, args.seconds, args.warmup)
+        from importlib.metadata import version
 
-    print(f"  DouZero douzero {version('douzero')} dmc.utils.act, cpu:         {theirs:9,.0f} frames/s")
-    for dtype, fps in ours.items():
-        print(f"  ratio ours ({dtype}) / DouZero: {fps / theirs:.1f}x")
+        print(f"  DouZero douzero {version('douzero')} dmc.utils.act, cpu:         {theirs:9,.0f} frames/s")
+        for dtype, fps in ours.items():
+            print(f"  ratio ours ({dtype}) / DouZero: {fps / theirs:.1f}x")
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    print(f"DMC learner alone, one network, batches of 32 x 100 frames, {args.learner_seconds:.0f} s each "
+          f"(devices here: {', '.join(devices)}; torch threads {torch.get_num_threads()})")
+    for device in devices:
+        for dtype in ("float32", "bfloat16"):
+            updates, frames = measure_learner(device, dtype, args.learner_seconds)
+            print(f"  learner {device:4} {dtype:8}: {updates:7.2f} updates/s  {frames:9,.0f} frames/s consumed")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ import os
 import re
 import tempfile
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -41,7 +42,7 @@ from typing import Callable
 import numpy as np
 
 from selfplay.actors import OpponentPlan, Outcome
-from selfplay.agents import RELEASED, load
+from selfplay.agents import default_agent, load
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import export, load_checkpoint
 from selfplay.learners.rundir import CHECKPOINT, Schedule, frames_label, snapshot_path
@@ -80,9 +81,11 @@ def default_baselines(game_name: str) -> list[tuple[str, str]]:
     """(name, spec) of the fixed players a league of ``game_name`` starts with."""
     if game_name == "doudizhu":
         out = [("random", "random"), ("rlcard-rule", "rlcard-rule")]
-        model = RELEASED["doudizhu"]
-        if model.is_file():
-            out.append(("doudizhu-dmc", str(model)))
+        model = default_agent("doudizhu")
+        if model.source == "released model":
+            out.append(("doudizhu-dmc", model.spec))
+        else:
+            warnings.warn(f"league without its doudizhu-dmc baseline: {model.note}", stacklevel=2)
         return out
     return [("random", "random"), ("mcts-100", "mcts:sims=100")]
 

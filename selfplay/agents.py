@@ -189,13 +189,7 @@ def _models_folder() -> tuple[Path, str]:
     models/, installed as package data) and, if its files cannot be read there, why."""
     import importlib.resources
 
-    try:
-        root = importlib.resources.files("selfplay.models")
-    except ModuleNotFoundError:
-        # An editable install made before models/ was a package (its finder does not map
-        # selfplay.models; `pip install -e .` again fixes it): the clone's folder, beside selfplay/.
-        clone = Path(__file__).resolve().parent.parent / "models"
-        return clone, "" if clone.is_dir() else "this install of selfplay has no package selfplay.models"
+    root = importlib.resources.files("selfplay.models")
     if isinstance(root, os.PathLike):  # a regular install or a clone: a real folder, for good
         return Path(root).resolve(), ""
     return Path(__file__).resolve().parent / "models", f"selfplay.models is not a folder on disk ({root})"

@@ -366,6 +366,7 @@ def _train(config, game_name, out, game, actors, seed, resume, on_metrics, sched
         path = export(ckpt_path, snapshot_path(out, label), half=False)
         if league is not None:
             league.snapshot(path, decisions, trained_seconds())
+            refresh_plan()  # a new opponent: seat it from the next games on
 
     try:
         source.publish([net])

@@ -377,6 +377,7 @@ def _train(config, game_name, out, game, minutes, frames, actors, objective, see
         path = export(ckpt_path, snapshot_path(out, label), half=False)
         if league is not None:
             league.snapshot(path, frames_done, trained_seconds())
+            refresh_plan()  # a new opponent: seat it from the next games on
 
     try:
         source.publish(nets)

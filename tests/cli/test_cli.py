@@ -72,7 +72,7 @@ def test_train_then_play_the_checkpoint_and_refuse_to_overwrite(tmp_path):
                                                    "--actors", "0", "--seed", "3"]
     assert record["provenance"]["options"]["seed"] == 3
     assert record["provenance"]["repeat"].endswith(f"train leduc --learner dmc --out {out} --frames 3200 "
-                                                   "--actors 0 --objective adp --seed 3")
+                                                   "--actors 0 --device auto --objective adp --seed 3")
     again = run("train", "leduc", "--out", str(out), "--frames", "3200", "--actors", "0")
     assert again.returncode == 2 and "already holds a run" in again.stderr
     result = tmp_path / "match.json"
@@ -96,4 +96,14 @@ def test_rlcard_rule_plays_only_doudizhu():
     out = run("tournament", "kuhn", "--agent", "rlcard-rule")
     assert out.returncode == 2 and "plays only doudizhu" in out.stderr
     out = run("tournament", "doudizhu", "--agent", "rlcard-rule", "--agent", "random", "--decks", "3")
-    assert out.returncode == 0, out.stderr and "landlord" in out.stdout
+    assert out.returncode == 0, out.stderr
+    assert "doudizhu: 6 games on 3 deals" in out.stdout, out.stdout  # each deck once per seating
+    # the table: a row per agent and role, every agent in both roles on every deck
+    rows, agent = {}, None
+    for line in out.stdout.splitlines():
+        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        if len(cells) == 6 and cells[1] in ("all", "landlord", "peasants"):
+            agent = cells[0] or agent
+            rows[agent, cells[1]] = int(cells[2])
+    assert rows == {(a, role): games for a in ("rlcard-rule", "random")
+                    for role, games in (("all", 6), ("landlord", 3), ("peasants", 3))}, (rows, out.stdout)

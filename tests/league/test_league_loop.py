@@ -110,9 +110,9 @@ def test_an_az_league_plays_its_snapshots_and_rates_them(tmp_path, monkeypatch):
         record(self, i)
 
     monkeypatch.setattr(az.SelfPlay, "_finish", finish)
-    config = loop.LeagueConfig(learner="az", snapshot_minutes=0.05, actors=0, final_eval_seconds=10,
-                               evaluation=EvaluationConfig(decks=5, min_games=20, refit_rounds=2))
-    store = loop.run("tictactoe", tmp_path / "ttt", minutes=0.2, config=config)
+    config = loop.LeagueConfig(learner="az", snapshot_minutes=None, snapshot_frames=600, actors=0,
+                               final_eval_seconds=10, evaluation=EvaluationConfig(decks=5, min_games=20, refit_rounds=2))
+    store = loop.run("tictactoe", tmp_path / "ttt", frames=2400, config=config)  # by work: any machine load
     try:
         snapshots = store.players("snapshot")
         assert len(snapshots) >= 2 and all(p.name.startswith("az-") for p in snapshots)

@@ -167,7 +167,7 @@ def test_board_shows_action_numbers_and_names_are_accepted():
 
 
 def test_a_game_without_a_view_of_its_own_shows_its_text_and_numbered_actions():
-    pytest.importorskip("pettingzoo.classic")
+    import pettingzoo.classic  # noqa: F401  (a dependency of the package: missing is a failure, not a skip)
     session, code, out = play("pettingzoo:classic.tictactoe_v3", Script(["?", "x"], then=first_legal_then_leave))
     assert code == 0 and session.state.is_terminal()
     assert "to move" in out and "'x' is not an action here" in out

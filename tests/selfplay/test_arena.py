@@ -98,7 +98,7 @@ def test_agent_specs_parse_and_reject_unknown_names_and_parameters():
 
 
 def test_pettingzoo_env_plays_in_the_arena():
-    pytest.importorskip("pygame")  # PettingZoo's classic envs import it
+    import pygame  # noqa: F401  (PettingZoo's classic envs import it; a dev dependency, so no skip)
     game = make("pettingzoo:classic.texas_holdem_v4")
     result = arena.play(game, [RandomAgent(), RandomAgent()], games=20, seed=0)
     for rec in result.records:

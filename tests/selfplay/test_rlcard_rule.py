@@ -1,14 +1,12 @@
 """RLCard's DouDizhu rule model as an agent: what it reads, that it plays legally, that it is strong."""
 
-import pytest
+import rlcard  # noqa: F401  (a dependency of the package: missing is a failure, not a skip)
 
-pytest.importorskip("rlcard")
-pytest.importorskip("selfplay.games.doudizhu.game")
-
-from selfplay import arena  # noqa: E402
-from selfplay.agents import RandomAgent  # noqa: E402
-from selfplay.games import make  # noqa: E402
-from selfplay.rlcard_rule import RLCardRuleAgent  # noqa: E402
+import selfplay.games.doudizhu.game  # noqa: F401
+from selfplay import arena
+from selfplay.agents import RandomAgent
+from selfplay.games import make
+from selfplay.rlcard_rule import RLCardRuleAgent
 
 DEAL = ("33344455667788999", "TTTJJJQQQKKKAAA22", "35677889TJQKA22BR", "456")
 

@@ -11,7 +11,8 @@ strings (RLCard also writes jokers as B and R; pass is ``""`` on our side and
 
 import random
 
-import pytest
+import rlcard.games.doudizhu.judger as rl_judger  # rlcard is a dependency: missing is a failure, not a skip
+import rlcard.games.doudizhu.utils as rl_utils
 
 from selfplay.games import make
 from selfplay.games.doudizhu import NUM_MOVES, PASS, legal_moves, normalize
@@ -20,9 +21,6 @@ from selfplay.games.doudizhu.legal import follow_indices, lead_indices
 from selfplay.games.doudizhu.moves import (
     MOVE_CARDS, MOVE_GROUP, MOVE_KEY, MOVE_LENGTH, MOVE_TYPE, TYPE_NAMES,
 )
-
-rl_judger = pytest.importorskip("rlcard.games.doudizhu.judger")
-rl_utils = pytest.importorskip("rlcard.games.doudizhu.utils")
 
 RLCARD_TYPES = {"solo": "solo", "pair": "pair", "trio": "trio", "trio_solo": "trio_solo", "trio_pair": "trio_pair",
                 "solo_chain": "solo_chain", "pair_chain": "pair_chain", "trio_chain": "airplane",

@@ -26,7 +26,7 @@ test: $(STAMP)
 # resumes; `rm -rf runs/demo-league` starts over).
 DEMO_LEAGUE := runs/demo-league
 demo: $(STAMP)
-	$(VENV)/bin/selfplay league run doudizhu --dir $(DEMO_LEAGUE) --frames 1200000 --snapshot-frames 300000 --final-eval-seconds 120 --seed 0
+	$(VENV)/bin/selfplay league run doudizhu --dir $(DEMO_LEAGUE) --frames 600000 --snapshot-frames 150000 --final-eval-seconds 120 --seed 0
 	$(VENV)/bin/selfplay league report $(DEMO_LEAGUE)
 
 # Speed, each beside its peer in the same run (a few minutes). The learning curve beside

@@ -87,8 +87,8 @@ def write_record(out: Path, record: dict, resumed_at: int | None) -> None:
 
 
 def frames_label(n: int) -> str:
-    """``400k``, ``1.5M``, ``1603.2k``: a frame count, exact and short."""
-    if n and n % 100_000 == 0:
+    """``150k``, ``600k``, ``1.5M``, ``1603.2k``: a frame count, exact and short."""
+    if n >= 1_000_000 and n % 100_000 == 0:
         return f"{n / 1_000_000:g}M"
     k, rest = divmod(n, 1000)
     return f"{k}.{rest:03d}".rstrip("0").rstrip(".") + "k"

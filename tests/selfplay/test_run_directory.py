@@ -176,8 +176,8 @@ def test_a_frame_schedule_snapshots_at_multiples_of_its_frames_whatever_the_cloc
     assert minutes.final_label(150.0, 5) == "0002.50m" and s.final_label(150.0, 5) == "000000000005f"
     with pytest.raises(ValueError, match="not both"):
         Schedule(snapshot_minutes=1, snapshot_frames=10)
-    assert [frames_label(n) for n in (400_000, 1_500_000, 1_603_200, 20_000, 2_500)] == \
-        ["0.4M", "1.5M", "1603.2k", "20k", "2.5k"]
+    assert [frames_label(n) for n in (400_000, 1_500_000, 1_603_200, 20_000, 2_500, 2_000_000)] == \
+        ["400k", "1.5M", "1603.2k", "20k", "2.5k", "2M"]
 
 
 # ---- --resume with --set -------------------------------------------------------------------

@@ -14,8 +14,10 @@ Read top to bottom: ``DMCConfig`` (every default with its source), the run
 directory, the learner step, ``train`` (the one entry point), the agent that
 plays a checkpoint greedily.
 
-Run directory: ``config.json`` (the resolved config and seed; the versions
-and command line: ``selfplay.provenance``), ``metrics.jsonl`` (one JSON
+Run directory (``selfplay.learners.rundir``; one writer at a time,
+``selfplay.locks``): ``config.json`` (the resolved config and seed; the
+versions and command line: ``selfplay.provenance``; a ``history`` of every
+start and resume), ``metrics.jsonl`` (one JSON
 object per log interval: ``charts/frames``, ``charts/frames_per_second``,
 ``losses/<group>``, ...), ``checkpoint.pt`` (replaced atomically every
 ``save_interval_minutes`` and at the end).

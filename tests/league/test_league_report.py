@@ -266,3 +266,31 @@ def test_cli_on_a_directory_that_is_not_a_league_is_one_line_exit_2(tmp_path):
     assert out.returncode == 2, out.stderr
     assert out.stderr.strip() == f"selfplay: error: {tmp_path}: not a league directory (no league.sqlite)"
     assert not (tmp_path / "report.md").exists()
+
+
+def test_the_last_lines_say_in_words_whether_the_league_learned(tmp_path, league):
+    """Newest (500) minus first (100): +400 Elo, far outside the interval: significantly
+    stronger, and above random, above mcts-100 (300). A league whose snapshots are equally
+    strong says it is not significantly stronger."""
+    report = lr.summarize(league)
+    gap = report.progress
+    assert (report.first, report.newest) == ("dmc-001", "dmc-004")
+    assert gap.low < 400 < gap.high and gap.los > 0.999
+    assert set(report.standing) == {"random", "mcts-100"} and report.standing["mcts-100"].elo > 0
+    lines = report.learning_lines()
+    assert lines[0].startswith("learning: the newest snapshot dmc-004 is significantly stronger than the first, "
+                               "dmc-001: +")
+    assert "above random" in lines[1] and "above mcts-100" in lines[1]
+    assert text_of(lr.report_text(report), width=300).rstrip().splitlines()[-1] == lines[1]  # the last line
+    assert lines[0] in lr.report_markdown(report) and report.to_json()["learning"] == lines
+
+    flat = {**TRUE, "dmc-001": 200.0, "dmc-002": 200.0, "dmc-003": 200.0, "dmc-004": 200.0, "mcts-100": 200.0}
+    store = build(tmp_path / "flat", games=40, seed=1, true=flat)
+    try:
+        level = lr.summarize(store)
+        assert 0.05 < level.progress.los < 0.95, level.progress
+        words = level.learning_lines()
+        assert "is not significantly stronger than the first" in words[0]
+        assert "level with mcts-100" in words[1] and "above random" in words[1]
+    finally:
+        store.close()

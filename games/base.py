@@ -49,8 +49,16 @@ class GameInfo:
     teams: tuple[tuple[int, ...], ...] = ()
     team_names: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    #: The returns one player can get, ``(low, high)``: learners scale values by it and hold
+    #: no constant of any one game. ``return_capped``: the stakes can grow past it in rare games
+    #: (DouDizhu's points double with every bomb), so it is a cap that learners clip to.
+    return_range: tuple[float, float] = (-1.0, 1.0)
+    return_capped: bool = False
 
     def __post_init__(self) -> None:
+        low, high = self.return_range
+        if not low < high:
+            raise ValueError(f"{self.name}: return_range must be (low, high) with low < high, not {self.return_range}")
         if not self.teams:
             object.__setattr__(self, "teams", tuple((p,) for p in range(self.num_players)))
         if not self.team_names:

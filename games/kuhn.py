@@ -170,4 +170,5 @@ class KuhnPoker(Game):
             name="kuhn", num_players=2, num_actions=2, perfect_information=False,
             observation_shape=(OBSERVATION_SIZE,),
             description="Kuhn poker: cards J, Q, K, ante 1, one bet; actions 0 = pass, 1 = bet",
+            return_range=(-2.0, 2.0),  # the ante and the bet
         )

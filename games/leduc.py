@@ -251,4 +251,5 @@ class LeducPoker(Game):
             name="leduc", num_players=2, num_actions=3, perfect_information=False,
             observation_shape=(OBSERVATION_SIZE,),
             description="Leduc hold'em: J, Q, K in two suits, two rounds; actions 0 = fold, 1 = call, 2 = raise",
+            return_range=(-13.0, 13.0),  # ante 1, two raises of 2 in the first round and of 4 in the second
         )

@@ -25,6 +25,11 @@ zero. ``objective="wp"`` scores the win itself, as DouZero's WP objective:
 ``+1`` to each player of the winning side and ``-1`` to each of the losing
 side (so returns do not sum to zero: two peasants win or lose together).
 
+Return range (``GameInfo.return_range``): ``wp`` is +-1; ``adp`` points have
+no practical bound (each bomb doubles them), so the game declares a cap,
+``ADP_CAP = 16`` (the landlord's stake after three doublings, one peasant's
+after four), which learners clip values to (``GameInfo.return_capped``).
+
 Actions. Indices ``0..27471`` are the move table of ``moves`` (pass is
 ``PASS = 27471``); ``27472 + b`` is the bid ``b`` (0 = no bid, 1, 2, 3).
 ``NUM_ACTIONS = 27476`` in both modes (bid actions are never legal without
@@ -56,6 +61,7 @@ from selfplay.games.doudizhu.moves import (
 BID_BASE = NUM_MOVES
 NUM_ACTIONS = NUM_MOVES + 4
 MAX_DEALS = 10
+ADP_CAP = 16.0  # the declared return range of objective="adp" (module docstring), a cap
 ROLE_NAMES = ("landlord", "landlord_down", "landlord_up")
 _NEXT = (1, 2, 0)
 _BID_WORDS = {"pass": 0, "no bid": 0, "nobid": 0, "0": 0, "bid 0": 0, "1": 1, "bid 1": 1, "2": 2, "bid 2": 2,
@@ -402,6 +408,8 @@ class DouDizhu(Game):
             description="DouDizhu (Fight the Landlord), 3 players; "
             + ("bidding for landlord" if bidding else "seat 0 is landlord"),
             options={"bidding": bidding, "objective": objective, "spring": spring}, **teams,
+            **({"return_range": (-1.0, 1.0)} if objective == "wp" else
+               {"return_range": (-ADP_CAP, ADP_CAP), "return_capped": True}),
         )
 
     def new_initial_state(self, seed: int | None = None, deal=None) -> DouDizhuState:

@@ -53,6 +53,8 @@ def test_random_game_ends_zero_sum_and_replays(name, options, seed):
     actions = play_random(state, rng)
     returns = state.returns()
     assert len(returns) == game.num_players
+    low, high = game.info.return_range  # a cap where the stakes can grow past it (DouDizhu's bombs)
+    assert game.info.return_capped or all(low <= r <= high for r in returns), (returns, game.info.return_range)
     if options.get("objective") == "wp":  # win/lose per player: two peasants win or lose together
         assert sorted(returns) in ([-1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]) or returns == [0.0] * 3
     else:
@@ -110,3 +112,26 @@ def test_resample_hidden_keeps_what_the_player_saw(name, options, seed, cut):
             if world.current_player == player and not world.is_terminal():
                 assert world.legal_actions() == state.legal_actions()
             play_random(world, rng)  # a resampled world is a playable game
+
+
+@pytest.mark.parametrize("name,low,high,capped", [
+    ("kuhn", -2, 2, False), ("leduc", -13, 13, False), ("tictactoe", -1, 1, False), ("connect4", -1, 1, False),
+    ("doudizhu", -16, 16, True)])
+def test_each_game_declares_the_range_of_its_returns(name, low, high, capped):
+    """By hand: Kuhn's ante and bet; Leduc's ante and two raises of 2 then of 4; a board game's
+    win; DouDizhu's points capped at the landlord's stake after three doublings (``wp``: +-1)."""
+    info = make(name).info
+    assert info.return_range == (low, high) and info.return_capped is capped
+    assert make("doudizhu", objective="wp").info.return_range == (-1, 1)
+
+
+def test_leduc_reaches_the_ends_of_its_range():
+    """Both players raise twice in each round and the better hand wins 13 chips (a tie splits)."""
+    outcomes = set()
+    for seed in range(20):
+        state = make("leduc").new_initial_state(seed=seed)
+        while not state.is_terminal():
+            legal = state.legal_actions()
+            state.apply(2 if 2 in legal else 1)  # raise while allowed, else call
+        outcomes.add(tuple(sorted(state.returns())))
+    assert (-13.0, 13.0) in outcomes and outcomes <= {(-13.0, 13.0), (0.0, 0.0)}

@@ -54,6 +54,10 @@ class RandomAgent:
         legal = state.legal_actions()
         return legal[int(self._rng.integers(len(legal)))]
 
+    def action_probabilities(self, state: State) -> dict[int, float]:
+        legal = state.legal_actions()
+        return {a: 1.0 / len(legal) for a in legal}
+
 
 def _mcts(game: Game, sims: int = 1000, c: float = 1.4) -> Agent:
     from selfplay.search.mcts import MCTSAgent
@@ -141,6 +145,14 @@ def _az(game: Game, path: str = "", sims: int = 0, device: str = "cpu") -> Agent
         raise AgentSpecError(str(err)) from None
 
 
+def _cfr(game: Game, iterations: int = 1000) -> Agent:
+    from selfplay.search.cfr import cfr_agent
+
+    if iterations < 1:
+        raise AgentSpecError("cfr: iterations must be at least 1")
+    return cfr_agent(game, iterations)
+
+
 def _minimax(game: Game) -> Agent:
     from selfplay.search.minimax import MinimaxAgent
 
@@ -172,6 +184,8 @@ REGISTRY: dict[str, Entry] = {
                      "device)"),
     "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto): what PATH "
                                      "alone gives, on a chosen device"),
+    "cfr": Entry(_cfr, "tabular CFR+ solved when loaded: iterations=N (1000); plays its average policy",
+                 games=("kuhn", "leduc")),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
                      games=("tictactoe",)),
     "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",

@@ -164,6 +164,7 @@ def cli() -> None:
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 10
       selfplay tournament doudizhu --agent runs/ddz/checkpoint.pt --agent rlcard-rule --decks 1000
       selfplay play doudizhu --seat peasant      # you against the default agents
+      selfplay exploitability leduc -a random -a cfr:iterations=300
       selfplay league run --config examples/league-doudizhu.toml
 
     \b
@@ -263,6 +264,44 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
     if json_path:
         write_json_atomic(json_path, data)
         console.print(f"wrote {json_path}")
+
+
+@cli.command("exploitability")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
+@click.option("--agent", "-a", "specs", multiple=True, required=True, metavar="SPEC",
+              help="An agent that can say how likely each move is (repeat: one row each).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON instead of a table.")
+@click.option("--league", "league_dir", type=click.Path(file_okay=False), default=None,
+              help="A league directory: then --agent snapshot:NAME names its snapshots.")
+def exploitability_command(game_name, specs, as_json, league_dir) -> None:
+    """Exact NashConv and exploitability (NashConv / players) of each agent's policy.
+
+    A best response over the whole game tree of Kuhn or Leduc: how much a player
+    who knew the agent's policy would win against it, summed over the seats
+    (0: a Nash equilibrium; uniform random: Kuhn 0.917, Leduc 4.747). Agents that
+    give their move probabilities: random, cfr:iterations=N, DMC checkpoints
+    (greedy, or checkpoint:path=...,temperature=T).
+
+    \b
+    Example:
+      selfplay exploitability kuhn -a random -a cfr:iterations=1000
+      selfplay exploitability leduc -a runs/leduc/checkpoint.pt -a checkpoint:path=runs/leduc/checkpoint.pt,temperature=0.1 --json
+    """
+    from selfplay.search.exploitability import exploitability_report, policy_of
+
+    game = build_game(game_name, ())
+    specs = resolve_league_specs(specs, league_dir, game_name)
+    rows = []
+    try:
+        for spec in specs:
+            report = exploitability_report(game, policy_of(load(spec, game)))
+            rows.append({"agent": spec, **report.as_dict()})
+    except (AgentSpecError, ValueError) as err:
+        raise UserError(str(err)) from None
+    if as_json:
+        print_json({"game": game.name, "rows": rows})
+    else:
+        console.print(tables.exploitability_table(game.name, rows))
 
 
 @cli.command("train")

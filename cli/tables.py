@@ -93,3 +93,19 @@ def result_table(result: ArenaResult, seed: int) -> Table:
                     table.add_row("", slot, *_row(per[slot]))
         table.add_section()
     return table
+
+
+def exploitability_table(game_name: str, rows: list[dict]) -> Table:
+    """``selfplay exploitability``: NashConv, exploitability and each seat's values per agent."""
+    seats = len(rows[0]["policy_values"]) if rows else 0
+    table = Table(title=f"{game_name}: exact exploitability (best response over the whole game tree)")
+    table.add_column("agent", no_wrap=True)
+    for head in ("NashConv", "exploitability", *[f"value p{p}" for p in range(seats)],
+                 *[f"best resp. p{p}" for p in range(seats)]):
+        table.add_column(head, justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row["agent"], f"{row['nash_conv']:.6f}", f"{row['exploitability']:.6f}",
+                      *[f"{v:+.4f}" for v in row["policy_values"]],
+                      *[f"{v:+.4f}" for v in row["best_response_values"]])
+    return table
+

@@ -75,9 +75,9 @@ def _rlcard_rule(game: Game) -> Agent:
     return RLCardRuleAgent()
 
 
-def _checkpoint(game: Game, path: str = "", device: str = "cpu") -> Agent:
-    """The agent of a checkpoint, by the learner that wrote it (dmc: greedy over Q; az: search),
-    its networks on ``device``."""
+def _checkpoint(game: Game, path: str = "", device: str = "cpu", temperature: float = 0.0) -> Agent:
+    """The agent of a checkpoint, by the learner that wrote it (dmc: greedy over Q, or softmax
+    over Q at ``temperature``; az: search), its networks on ``device``."""
     from selfplay.checkpoints import CheckpointError, load_checkpoint
     from selfplay.learners import az, dmc
 
@@ -86,8 +86,14 @@ def _checkpoint(game: Game, path: str = "", device: str = "cpu") -> Agent:
     if not os.path.isfile(path):
         raise AgentSpecError(f"no checkpoint file {path!r}")
     try:
+        if temperature < 0:
+            raise AgentSpecError("checkpoint: temperature must be 0 (greedy) or positive")
         learner = load_checkpoint(path, expect_game=game.name)["learner"]
-        return (az if learner == az.LEARNER else dmc).load_agent(path, game, device=_device(device))
+        if learner == az.LEARNER:
+            if temperature:
+                raise AgentSpecError("checkpoint: temperature is for DMC checkpoints (az plays its search)")
+            return az.load_agent(path, game, device=_device(device))
+        return dmc.load_agent(path, game, device=_device(device), temperature=temperature)
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
@@ -182,8 +188,8 @@ REGISTRY: dict[str, Entry] = {
                                      "released model), margin, device"),
     "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own, "
                      "device)"),
-    "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto): what PATH "
-                                     "alone gives, on a chosen device"),
+    "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto; DMC: "
+                                     "temperature=T, softmax over Q, 0 greedy): what PATH alone gives, with options"),
     "cfr": Entry(_cfr, "tabular CFR+ solved when loaded: iterations=N (1000); plays its average policy",
                  games=("kuhn", "leduc")),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",

@@ -472,10 +472,46 @@ class DMCAgent:
     def act(self, state: State) -> int:
         return self.act_batch([state])[0]
 
+    def action_probabilities(self, state: State) -> dict[int, float]:
+        """The move ``act`` plays, with probability 1 (exploitability reads this)."""
+        legal, q = self.q_values(state)
+        return {legal[int(q.argmax())]: 1.0}
 
-def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu") -> DMCAgent:
-    """The greedy agent of a DMC checkpoint for ``game``, its networks on ``device``
-    (``selfplay.nets.resolve_device``); CheckpointError if it does not fit."""
+
+class SoftmaxDMCAgent(DMCAgent):
+    """Softmax over Q at ``temperature``: moves drawn with probability ``exp(Q / T)``,
+    normalised over the legal moves (a stochastic policy: no ``act_batch``)."""
+
+    act_batch = None  # type: ignore[assignment]  (draws: not a pure function of the state)
+
+    def __init__(self, nets: list[QNet], encoder: Encoder, temperature: float, name: str = "dmc") -> None:
+        if temperature <= 0:
+            raise ValueError(f"temperature must be positive, not {temperature}")
+        super().__init__(nets, encoder, name)
+        self.temperature = temperature
+        self.rng = np.random.default_rng(0)
+
+    def reset(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+
+    def action_probabilities(self, state: State) -> dict[int, float]:
+        legal, q = self.q_values(state)
+        q = q.astype(np.float64)
+        z = (q - q.max()) / self.temperature
+        p = np.exp(z) / np.exp(z).sum()
+        return {a: float(x) for a, x in zip(legal, p)}
+
+    def act(self, state: State) -> int:
+        probs = self.action_probabilities(state)
+        actions = list(probs)
+        return actions[int(self.rng.choice(len(actions), p=np.fromiter(probs.values(), float)))]
+
+
+def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu",
+               temperature: float = 0.0) -> DMCAgent:
+    """The agent of a DMC checkpoint for ``game``, its networks on ``device``
+    (``selfplay.nets.resolve_device``): greedy over Q, or softmax at ``temperature``
+    when it is positive; CheckpointError if it does not fit."""
     dev = resolve_device(device)
     data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
     encoder = encoder_for(game)
@@ -489,6 +525,8 @@ def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu") 
             raise CheckpointError(f"{path}: its networks do not fit {game!r}'s features")
         net.load_state_dict(sd)  # float16 exports are widened on copy
         nets.append(net.to(dev))
+    if temperature > 0:
+        return SoftmaxDMCAgent(nets, encoder, temperature, name=str(path))
     return DMCAgent(nets, encoder, name=str(path))
 
 

@@ -8,6 +8,9 @@
   vectors, leaves evaluated in batches under virtual loss (``search_batched``
   runs many games at once), tree reuse between moves.
 - ``ISMCTS`` and ``PIMC`` (``determinize``): hidden information by sampled worlds.
+- ``PUCTConfig(root="gumbel")`` (``gumbel``): Gumbel-top-k and sequential halving at
+  the root, the improved policy ``softmax(logits + sigma(completed Q))`` as
+  ``result.target``; ``GumbelPIMC`` shares one Gumbel draw across PIMC's worlds.
 - Evaluators: ``RandomRollout``, ``NetworkEvaluator`` (a numpy callable), or
   anything with ``evaluate_batch`` (``BatchEvaluator``).
 
@@ -18,6 +21,7 @@ from selfplay.search.determinize import ISMCTS, PIMC, PIMCResult
 from selfplay.search.evaluators import (
     BatchEvaluator, Evaluator, NetworkEvaluator, RandomRollout, as_batch_evaluator, team_value_vector,
 )
+from selfplay.search.gumbel import GumbelPIMC, GumbelPIMCResult, GumbelResult, RootStatistics, improved_policy
 from selfplay.search.mcts import DEFAULT_C, MCTS, MCTSAgent, SearchResult, mcts_search, uct_select
 from selfplay.search.node import SearchNode
 from selfplay.search.puct import PUCT, PUCTConfig, PUCTNode, search_batched
@@ -31,17 +35,22 @@ __all__ = [
     "PUCT",
     "BatchEvaluator",
     "Evaluator",
+    "GumbelPIMC",
+    "GumbelPIMCResult",
+    "GumbelResult",
     "MCTSAgent",
     "NetworkEvaluator",
     "PIMCResult",
     "PUCTConfig",
     "PUCTNode",
     "RandomRollout",
+    "RootStatistics",
     "SearchNode",
     "SearchResult",
     "as_batch_evaluator",
     "corrected_prior",
     "gumbel_top_k",
+    "improved_policy",
     "mcts_search",
     "sample_actions",
     "search_batched",

@@ -37,6 +37,11 @@ all chance at the start (``games.base``), so this is how chance is searched:
 the world's own resampling draws the outcome. ``"auto"`` picks by
 ``game.info.perfect_information``.
 
+Gumbel root. ``PUCTConfig(root="gumbel")`` replaces PUCT at the root only by
+Gumbel-top-k and sequential halving (Danihelka et al. 2022, as DeepMind's
+mctx), and the result (``gumbel.GumbelResult``) adds the improved policy
+``target``; every node below the root keeps PUCT. See ``search/gumbel.py``.
+
 Tree reuse. The next ``search`` looks for its state among the nodes up to
 ``num_players`` actions below the last root (matching the searching
 player's ``information_state``) and, if found, keeps that subtree and its
@@ -62,6 +67,7 @@ from selfplay.search.node import SearchNode
 from selfplay.search.sampling import dirichlet_noise, sample_actions
 
 MODES = ("auto", "perfect", "ismcts")
+ROOTS = ("puct", "gumbel")
 
 
 @dataclass(frozen=True)
@@ -85,7 +91,18 @@ class PUCTConfig:
     dirichlet_fraction: float = 0.0
     """Weight of Dirichlet noise on the root's priors (AlphaZero self-play: 0.25; 0 when evaluating)."""
     reuse: bool = True
-    """Keep the subtree of the position reached when the next search starts."""
+    """Keep the subtree of the position reached when the next search starts (not with a Gumbel root)."""
+    root: str = "puct"
+    """How the root chooses: ``"puct"`` as every node, or ``"gumbel"``: Gumbel-top-k and sequential
+    halving (Danihelka et al. 2022; ``search/gumbel.py``), with the improved policy as ``result.target``."""
+    gumbel_m: int = 16
+    """Gumbel root: actions sampled (Gumbel-top-k) for sequential halving (mctx: max_num_considered_actions)."""
+    gumbel_scale: float = 1.0
+    """Gumbel root: scale of the Gumbel noise (mctx: 1; 0 for a deterministic evaluation)."""
+    c_visit: float = 50.0
+    """Gumbel root: sigma's visit offset (mctx: maxvisit_init = 50)."""
+    c_scale: float = 0.1
+    """Gumbel root: sigma's value scale (mctx: value_scale = 0.1)."""
 
     def __post_init__(self) -> None:
         if self.simulations < 1:
@@ -96,6 +113,10 @@ class PUCTConfig:
             raise ValueError("PUCTConfig: need c_puct >= 0, batch >= 1 and sample_temperature > 0")
         if not 0 <= self.dirichlet_fraction <= 1 or self.dirichlet_alpha <= 0:
             raise ValueError("PUCTConfig: need 0 <= dirichlet_fraction <= 1 and dirichlet_alpha > 0")
+        if self.root not in ROOTS:
+            raise ValueError(f"PUCTConfig: root must be one of {', '.join(ROOTS)}, not {self.root!r}")
+        if self.gumbel_m < 1 or self.gumbel_scale < 0 or self.c_visit < 0 or self.c_scale < 0:
+            raise ValueError("PUCTConfig: need gumbel_m >= 1 and gumbel_scale, c_visit, c_scale >= 0")
 
 
 class PUCTNode(SearchNode):
@@ -146,6 +167,8 @@ class PUCT:
 
     ``evaluator``: a ``BatchEvaluator`` (or a plain ``Evaluator``, adapted).
     ``rng`` (numpy generator or seed) drives sampling, noise and worlds.
+    ``root_gumbel`` (action -> draw), when set, is the Gumbel noise of every later Gumbel
+    root instead of fresh draws (PIMC's worlds share one).
     """
 
     def __init__(
@@ -170,6 +193,9 @@ class PUCT:
         self._done = 0
         self._busy: set[int] = set()
         self._clean_root_priors: tuple[PUCTNode, dict[int, float]] | None = None
+        self._gumbel = None  # the GumbelRoot of the current search (config.root == "gumbel")
+        self._budget = 0
+        self.root_gumbel: dict[int, float] | None = None
 
     # ---- one decision -------------------------------------------------------
     def search(self, state: State, simulations: int | None = None) -> SearchResult:
@@ -186,7 +212,9 @@ class PUCT:
             raise ValueError(f"{state.game.name}: cannot search from a terminal state")
         ismcts = not state.game.info.perfect_information if self.mode == "auto" else self.mode == "ismcts"
         observer = state.current_player
-        reused = self._reusable_root(state, observer) if self.config.reuse and ismcts == self._ismcts else None
+        gumbel = self.config.root == "gumbel"  # sequential halving needs a fresh root
+        reused = (self._reusable_root(state, observer) if self.config.reuse and not gumbel and ismcts == self._ismcts
+                  else None)
         self._ismcts, self._observer = ismcts, observer
         if reused is None:
             self.root = PUCTNode(state.num_players)
@@ -199,7 +227,10 @@ class PUCT:
             self._state = state  # only ever resampled, never cloned
         else:
             self._state = state.clone()  # the root state, kept for reuse
-        self._remaining = self.config.simulations if simulations is None else simulations
+        self._budget = self.config.simulations if simulations is None else simulations
+        self._gumbel = None
+        # A Gumbel root's budget is the simulations below it; its own evaluation is one more (mctx's root_fn).
+        self._remaining = self._budget + 1 if gumbel else self._budget
         self._done = 0
         self._busy = set()
         if self.root.children:
@@ -226,9 +257,13 @@ class PUCT:
         for leaf, prior, value in zip(leaves, priors, values):
             self._busy.discard(id(leaf.node))
             self._expand(leaf.node, leaf.world, prior)
+            if self._gumbel is not None and leaf.node is self.root:
+                self._gumbel.value = float(value[self.root.player])  # v_hat, the mover's own entry
             self._backup(leaf.path, value, pending=True)
 
     def end(self) -> SearchResult:
+        if self._gumbel is not None:
+            return self._gumbel.result(self.root, self._done)
         return SearchResult(root=self.root, action=self.root.best_action(), simulations=self._done)
 
     # ---- selection -------------------------------------------------------------------
@@ -246,7 +281,12 @@ class PUCT:
         while True:
             if node.player is None:
                 return self._commit(path, world, node)
-            if ismcts:
+            if node is self.root and self._gumbel is not None:
+                action = self._gumbel.select(node)
+                child = node.children[action]
+                if ismcts and action not in world.legal_actions():
+                    raise ValueError(f"{world.game.name}: root action {action} is not legal in a sampled world")
+            elif ismcts:
                 legal = world.legal_actions()
                 if world.current_player != node.player:
                     raise ValueError(
@@ -327,6 +367,9 @@ class PUCT:
         if prior.shape != (len(legal),):
             raise ValueError(f"evaluator gave a prior of shape {prior.shape} for {len(legal)} legal actions")
         node.player = world.current_player
+        if node is self.root and self.config.root == "gumbel":
+            self._expand_gumbel_root(node, legal, prior)
+            return
         sampled = sample_actions(prior, self.config.k, self._rng, self.config.sample_temperature,
                                  self.config.replacement)
         node.width = max(node.width, len(sampled.indices))
@@ -340,6 +383,24 @@ class PUCT:
                 children[action] = PUCTNode(num_players, priors[i])
         if node is self.root:
             self._noise_root()
+
+    def _expand_gumbel_root(self, node: PUCTNode, legal: list[int], prior: np.ndarray) -> None:
+        """Children: the ``gumbel_m`` actions of largest ``g + log prior`` (no Dirichlet noise)."""
+        from selfplay.search.gumbel import GumbelRoot  # gumbel builds on determinize, which imports this module
+
+        cfg = self.config
+        if self.root_gumbel is not None:
+            g = np.array([self.root_gumbel[a] for a in legal], dtype=float)
+        else:
+            g = self._rng.gumbel(size=len(legal)) * cfg.gumbel_scale
+        total = prior.sum()
+        pi = prior / total if total > 0 else np.full(len(legal), 1.0 / len(legal))
+        self._gumbel = GumbelRoot(legal, pi, g, cfg.gumbel_m, self._budget, cfg.c_visit, cfg.c_scale)
+        self._gumbel.player = node.player
+        num_players = len(node.value_sum)
+        for i in self._gumbel.considered:
+            node.children[legal[i]] = PUCTNode(num_players, float(pi[i]))
+        node.width = len(node.children)
 
     def _noise_root(self) -> None:
         cfg = self.config

@@ -135,7 +135,7 @@ def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin:
         raise AgentSpecError(str(err)) from None
 
 
-def _az(game: Game, path: str = "", sims: int = 0, device: str = "cpu") -> Agent:
+def _az(game: Game, path: str = "", sims: int = -1, device: str = "cpu") -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners.az import load_agent
 
@@ -143,10 +143,10 @@ def _az(game: Game, path: str = "", sims: int = 0, device: str = "cpu") -> Agent
         raise AgentSpecError("az: give path=CHECKPOINT (an az run's checkpoint.pt or snapshot)")
     if not os.path.isfile(path):
         raise AgentSpecError(f"no checkpoint file {path!r}")
-    if sims < 0:
-        raise AgentSpecError("az: sims must be at least 1 (0: the run's own)")
+    if sims < -1:
+        raise AgentSpecError("az: sims must be 0 (the policy network alone) or more (default: the run's own)")
     try:
-        return load_agent(path, game, simulations=sims or None, device=_device(device))
+        return load_agent(path, game, simulations=None if sims == -1 else sims, device=_device(device))
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
@@ -186,8 +186,8 @@ REGISTRY: dict[str, Entry] = {
     "dmc+search": Entry(_dmc_search, "a DMC checkpoint's k best moves (4) by Q, each played out greedily in "
                                      "worlds sampled worlds (8), the best mean kept: path= (DouDizhu: the "
                                      "released model), margin, device"),
-    "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=, sims: the run's own, "
-                     "device)"),
+    "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=; sims: the run's own, "
+                     "0 the policy network alone; device)"),
     "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto; DMC: "
                                      "temperature=T, softmax over Q, 0 greedy): what PATH alone gives, with options"),
     "cfr": Entry(_cfr, "tabular CFR+ solved when loaded: iterations=N (1000); plays its average policy",

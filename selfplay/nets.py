@@ -153,19 +153,32 @@ class PolicyValueConfig:
     num_actions: int
     num_players: int
     hidden: tuple[int, ...] = (128, 128)
+    return_range: tuple[float, float] = (-1.0, 1.0)  # the game's (``GameInfo.return_range``)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "hidden": list(self.hidden)}
+        return {**asdict(self), "hidden": list(self.hidden), "return_range": list(self.return_range)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "PolicyValueConfig":
-        return cls(**{**data, "hidden": tuple(data["hidden"])})
+        return cls(**{**data, "hidden": tuple(data["hidden"]),
+                      "return_range": tuple(data.get("return_range", (-1.0, 1.0)))})
+
+    def normalise(self, returns: torch.Tensor) -> torch.Tensor:
+        """Returns on the game's scale -> [-1, 1] (clipped: a capped range, as DouDizhu's points)."""
+        low, high = self.return_range
+        return (2 * (returns.clamp(low, high) - low) / (high - low) - 1).to(returns.dtype)
+
+    def denormalise(self, values: np.ndarray) -> np.ndarray:
+        low, high = self.return_range
+        return low + (values + 1) * (high - low) / 2
 
 
 class PolicyValueNet(nn.Module):
     """An MLP trunk with a policy head (logits over every action; the search masks the
-    illegal ones) and a value head (each player's expected return, tanh: the games it
-    serves score in [-1, 1])."""
+    illegal ones) and a value head (each player's expected return, tanh in [-1, 1]: the
+    game's declared return range, ``config.return_range``, mapped onto it). ``forward``
+    gives the normalised values the learner fits; ``numpy_call`` (the search's network)
+    gives them back on the game's scale, so the search backs up real returns."""
 
     def __init__(self, config: PolicyValueConfig) -> None:
         super().__init__()
@@ -187,4 +200,4 @@ class PolicyValueNet(nn.Module):
         """``search.NetworkEvaluator``'s network: numpy in, numpy out."""
         device = self.policy.weight.device
         logits, values = self(torch.from_numpy(np.asarray(obs, dtype=np.float32)).to(device))
-        return logits.cpu().numpy(), values.cpu().numpy()
+        return logits.cpu().numpy(), self.config.denormalise(values.cpu().numpy())

@@ -27,6 +27,7 @@ the most visited move.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -47,6 +48,7 @@ from selfplay.locks import exclusive
 from selfplay.nets import PolicyValueConfig, PolicyValueNet, resolve_device
 from selfplay.provenance import run_record
 from selfplay.search.evaluators import NetworkEvaluator
+from selfplay.search.gumbel import GumbelPIMC
 from selfplay.search.puct import PUCT, PUCTConfig, search_batched
 
 LEARNER = "az"
@@ -74,9 +76,23 @@ class AZConfig:
     send_decisions: int = 256  # ours: decisions per actor -> learner message
     save_interval_minutes: float = 10.0
     log_interval_seconds: float = 5.0
+    root: str = "puct"  # "gumbel": Gumbel-top-k + sequential halving at the root (Danihelka et al. 2022)
+    gumbel_m: int = 16  # mctx: max_num_considered_actions
+    c_visit: float = 50.0  # mctx's default
+    c_scale: float = 0.1  # mctx's default
+    policy_target: str = "visits"  # "visits" (Sampled MuZero) or "gumbel": softmax(logits + sigma(completed Q))
+    pimc_worlds: int = 0  # hidden information: 0 searches by ISMCTS, N > 0 by PIMC over N resample_hidden worlds
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
+        if self.root not in ("puct", "gumbel"):
+            raise ValueError(f"az: root must be puct or gumbel, not {self.root!r}")
+        if self.policy_target not in ("visits", "gumbel"):
+            raise ValueError(f"az: policy_target must be visits or gumbel, not {self.policy_target!r}")
+        if self.policy_target == "gumbel" and self.root != "gumbel":
+            raise ValueError("az: policy_target=gumbel needs root=gumbel (the completed Q comes from its search)")
+        if self.pimc_worlds < 0:
+            raise ValueError(f"az: pimc_worlds must be 0 (ISMCTS) or more, not {self.pimc_worlds}")
 
     @classmethod
     def from_dict(cls, data: dict) -> "AZConfig":
@@ -84,9 +100,31 @@ class AZConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def search(self, noise: bool) -> PUCTConfig:
+        """The search's settings; ``noise``: self-play's exploration (Dirichlet at a PUCT root,
+        Gumbel draws at a Gumbel root), none when an agent plays."""
         return PUCTConfig(simulations=self.simulations, k=self.k, c_puct=self.c_puct, batch=self.search_batch,
                           dirichlet_alpha=self.dirichlet_alpha,
-                          dirichlet_fraction=self.dirichlet_fraction if noise else 0.0)
+                          dirichlet_fraction=self.dirichlet_fraction if noise else 0.0,
+                          root=self.root, gumbel_m=self.gumbel_m, c_visit=self.c_visit, c_scale=self.c_scale,
+                          gumbel_scale=1.0 if noise else 0.0)
+
+
+def make_search(game: Game, evaluator, config: PUCTConfig, worlds: int, rng: int):
+    """The search of one game: on hidden information, ISMCTS (``worlds`` 0) or PIMC over
+    ``worlds`` resampled worlds; plain PUCT on perfect information. None of them reads a card
+    the mover has not seen: every world is ``resample_hidden``'s."""
+    if worlds and not game.info.perfect_information:
+        return GumbelPIMC(evaluator, config, worlds=worlds, rng=rng)  # plain PIMC under a PUCT root
+    return PUCT(evaluator, config, rng=rng)
+
+
+def policy_target(result, policy: str) -> dict[int, float]:
+    """The policy a decision trains toward: the root's visit distribution, or the Gumbel root's
+    improved policy (every legal action)."""
+    if policy == "gumbel":
+        return dict(result.target)
+    total = sum(result.counts.values())
+    return {a: n / total for a, n in result.counts.items()}
 
 
 #: What ``--set`` may change when a run resumes (``rundir.resumed_config``): all but the network's shape.
@@ -95,7 +133,8 @@ SAFE_ON_RESUME = frozenset(f.name for f in fields(AZConfig) if f.name != "hidden
 
 def net_config(game: Game, config: AZConfig) -> PolicyValueConfig:
     obs_dim = int(np.prod(game.info.observation_shape))
-    return PolicyValueConfig(obs_dim, game.num_actions, game.num_players, config.hidden)
+    return PolicyValueConfig(obs_dim, game.num_actions, game.num_players, config.hidden,
+                             tuple(float(r) for r in game.info.return_range))
 
 
 def features(state: State) -> np.ndarray:
@@ -126,8 +165,8 @@ class SelfPlay:
         self.game, self.net, self.config = game, net, config
         self.rng = np.random.default_rng(seed)
         self.evaluator = NetworkEvaluator(net.numpy_call, features)
-        self.searches = [PUCT(self.evaluator, config.search(noise=True), rng=int(self.rng.integers(1 << 62)))
-                         for _ in range(config.games_per_actor)]
+        self.searches = [make_search(game, self.evaluator, config.search(noise=True), config.pimc_worlds,
+                                     int(self.rng.integers(1 << 62))) for _ in range(config.games_per_actor)]
         self.seating = Seating(game, self.rng)
         self.tables: list[tuple[str | None, ...] | None] = [None] * config.games_per_actor
         self.states = [self._new_game(i) for i in range(config.games_per_actor)]
@@ -157,17 +196,21 @@ class SelfPlay:
             else:
                 mine.append(i)
         with torch.inference_mode():
-            results = search_batched([self.searches[i] for i in mine], [self.states[i] for i in mine])
-        for i, result in zip(mine, results):
-            state = self.states[i]
-            counts = result.counts
-            actions = np.fromiter(counts, dtype=np.int64)
-            visits = np.fromiter(counts.values(), dtype=np.float64)
+            puct = [i for i in mine if isinstance(self.searches[i], PUCT)]
+            results = dict(zip(puct, search_batched([self.searches[i] for i in puct], [self.states[i] for i in puct])))
+            for i in mine:  # PIMC: each game's worlds in one batch (its search runs them together)
+                if i not in results:
+                    results[i] = self.searches[i].search(self.states[i])
+        for i in mine:
+            state, result = self.states[i], results[i]
+            wanted = policy_target(result, self.config.policy_target)
             target = np.zeros(self.game.num_actions, dtype=np.float32)
-            target[actions] = visits / visits.sum()
+            target[list(wanted)] = list(wanted.values())
             self.records[i].append((features(state), target))
-            if self.moves[i] < self.config.sample_moves:
-                action = int(actions[self.rng.choice(len(actions), p=visits / visits.sum())])
+            if self.config.root == "puct" and self.moves[i] < self.config.sample_moves:
+                visits = policy_target(result, "visits")  # a Gumbel root's move is already drawn
+                actions = list(visits)
+                action = int(actions[self.rng.choice(len(actions), p=np.fromiter(visits.values(), float))])
             else:
                 action = result.action
             state.apply(action)
@@ -273,7 +316,7 @@ def learn_step(net: PolicyValueNet, optimizer, batch) -> tuple[float, float]:
     obs, policy, value = (t.to(device) for t in batch)
     logits, predicted = net(obs)
     policy_loss = -(policy * F.log_softmax(logits, dim=1)).sum(dim=1).mean()
-    value_loss = ((predicted - value) ** 2).mean()
+    value_loss = ((predicted - net.config.normalise(value)) ** 2).mean()  # on the game's declared scale
     optimizer.zero_grad(set_to_none=True)
     (policy_loss + value_loss).backward()
     optimizer.step()
@@ -415,20 +458,60 @@ def _train(config, game_name, out, game, actors, seed, resume, on_metrics, sched
 
 # ---- playing a checkpoint -------------------------------------------------------------------
 class AZAgent:
-    """Sampled PUCT search guided by the network (no root noise); plays the most visited move."""
+    """The search of self-play guided by the network, without exploration noise (ISMCTS or PIMC
+    on hidden information); plays the most visited move (a Gumbel root: its chosen move).
 
-    def __init__(self, net: PolicyValueNet, search: PUCTConfig, name: str = "az") -> None:
+    ``action_probabilities(state)`` (what exploitability reads) is the search's policy target
+    (visits, or the Gumbel root's improved policy) from a search seeded by the mover's
+    information state, so every history of an information set gets the same answer."""
+
+    def __init__(self, net: PolicyValueNet, search: PUCTConfig, name: str = "az", worlds: int = 0,
+                 policy: str = "visits") -> None:
         self.net, self.name = net.eval(), name
         self.evaluator = NetworkEvaluator(net.numpy_call, features)
-        self.config = search
-        self.puct = PUCT(self.evaluator, search, rng=0)
+        self.config, self.worlds, self.policy = search, worlds, policy
+        self.reset(0)
+
+    def _search(self, game: Game, seed: int):
+        return make_search(game, self.evaluator, self.config, self.worlds, seed)
 
     def reset(self, seed: int) -> None:
-        self.puct = PUCT(self.evaluator, self.config, rng=seed)
+        self.seed, self.searches = seed, {}
 
     def act(self, state: State) -> int:
+        search = self.searches.get(state.game.name) or self.searches.setdefault(
+            state.game.name, self._search(state.game, self.seed))
         with torch.inference_mode():
-            return self.puct.search(state).action
+            return search.search(state).action
+
+    def action_probabilities(self, state: State) -> dict[int, float]:
+        key = state.information_state(state.current_player) if not state.game.info.perfect_information else str(state)
+        seed = int.from_bytes(hashlib.blake2b(f"{self.seed}:{key}".encode(), digest_size=8).digest(), "little")
+        with torch.inference_mode():
+            result = self._search(state.game, seed).search(state)
+        return policy_target(result, self.policy)
+
+
+class PolicyAgent:
+    """The policy network alone (``az:path=...,sims=0``): the most likely legal move, and its
+    softmax over the legal moves as ``action_probabilities``."""
+
+    def __init__(self, net: PolicyValueNet, name: str = "az-policy") -> None:
+        self.net, self.name = net.eval(), name
+
+    def reset(self, seed: int) -> None:
+        pass
+
+    def action_probabilities(self, state: State) -> dict[int, float]:
+        legal = state.legal_actions()
+        logits, _ = self.net.numpy_call(features(state)[None])
+        z = logits[0, legal].astype(np.float64)
+        p = np.exp(z - z.max())
+        return {a: float(x) for a, x in zip(legal, p / p.sum())}
+
+    def act(self, state: State) -> int:
+        probs = self.action_probabilities(state)
+        return max(probs, key=lambda a: (probs[a], -a))
 
 
 def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = None,
@@ -443,6 +526,9 @@ def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = No
     net.load_state_dict({k: v.float() for k, v in data["models"][0].items()})
     net.to(resolve_device(device))
     config = AZConfig.from_dict(data["config"])
+    if simulations == 0:
+        return PolicyAgent(net, name=str(path))
     if simulations is not None:
         config.simulations = simulations
-    return AZAgent(net, config.search(noise=False), name=str(path))
+    return AZAgent(net, config.search(noise=False), name=str(path), worlds=config.pimc_worlds,
+                   policy=config.policy_target)

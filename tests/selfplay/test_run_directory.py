@@ -53,14 +53,19 @@ def hold(directory: Path, command: str) -> subprocess.Popen:
     return proc
 
 
-def kill_group_children(proc: subprocess.Popen) -> None:
-    """SIGKILL ``proc`` (its forked sleeper, now orphaned, is killed too)."""
-    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+def kill_holder(proc: subprocess.Popen) -> list[int]:
+    """SIGKILL ``proc`` alone; the pids of its forked children, which live on (orphans)."""
+    children = [int(p) for p in subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True,
+                                               text=True).stdout.split()]
     proc.kill()
     proc.wait()
-    for pid in children:
+    return children
+
+
+def kill_all(pids: list[int]) -> None:
+    for pid in pids:
         try:
-            os.kill(int(pid), signal.SIGKILL)
+            os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
 
@@ -96,11 +101,15 @@ def test_second_writer_on_a_busy_run_directory_exits_2_with_one_line_and_changes
             assert match and match.group(2) == str(holder.pid) and match.group(3) == "selfplay train", lines[0]
         assert tree(out) == before
     finally:
-        kill_group_children(holder)
-    # the holder was killed (its forked child too): the directory is free at once
-    again = cli("train", "leduc", "--out", out, "--resume", "--frames", 400, "--actors", 0)
-    assert again.returncode == 0, again.stderr
-    assert load_checkpoint(out / "checkpoint.pt")["frames"] >= 400
+        orphans = kill_holder(holder)
+    try:
+        # kill -9 of the holder frees the directory at once, though the child it forked still runs
+        assert orphans and all(os.path.exists(f"/proc/{pid}") for pid in orphans)
+        again = cli("train", "leduc", "--out", out, "--resume", "--frames", 400, "--actors", 0)
+        assert again.returncode == 0, again.stderr
+        assert load_checkpoint(out / "checkpoint.pt")["frames"] >= 400
+    finally:
+        kill_all(orphans)
 
 
 def test_second_writer_on_a_busy_league_directory_exits_2_and_changes_nothing(tmp_path):
@@ -118,7 +127,7 @@ def test_second_writer_on_a_busy_league_directory_exits_2_and_changes_nothing(tm
         status = cli("league", "status", directory)  # readers never take the lock
         assert status.returncode == 0 and "leduc" in status.stdout, status.stderr
     finally:
-        kill_group_children(holder)
+        kill_all(kill_holder(holder))
 
 
 def wait_for(predicate, seconds: float, what: str) -> None:

@@ -47,6 +47,7 @@ where that matters.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 import numpy as np
 
@@ -95,6 +96,17 @@ class PIMCResult:
         return dict(zip(actions, (weights / weights.sum()).tolist()))
 
 
+def tally(results: Sequence[SearchResult]) -> tuple[dict[int, int], dict[int, int]]:
+    """The worlds' root visits summed per action, and each world's choice as one vote."""
+    counts: dict[int, int] = {}
+    votes: dict[int, int] = {}
+    for result in results:
+        for action, n in result.counts.items():
+            counts[action] = counts.get(action, 0) + n
+        votes[result.action] = votes.get(result.action, 0) + 1
+    return counts, votes
+
+
 class PIMC:
     """Perfect-information Monte Carlo: ``worlds`` sampled worlds, a perfect-information
     ``PUCT`` search of ``config.simulations`` in each (run together, their leaves
@@ -131,12 +143,7 @@ class PIMC:
         seeds = self._rng.integers(2**63, size=len(worlds))
         searches = [PUCT(self.evaluator, self.config, rng=int(seed), mode="perfect") for seed in seeds]
         results = search_batched(searches, worlds, simulations)
-        counts: dict[int, int] = {}
-        votes: dict[int, int] = {}
-        for result in results:
-            for action, n in result.counts.items():
-                counts[action] = counts.get(action, 0) + n
-            votes[result.action] = votes.get(result.action, 0) + 1
+        counts, votes = tally(results)
         if self.combine == "votes":
             action = max(votes, key=lambda a: (votes[a], counts.get(a, 0), -a))
         else:

@@ -65,7 +65,7 @@ from typing import Sequence
 import numpy as np
 
 from selfplay.games.base import State
-from selfplay.search.determinize import PIMC, PIMCResult
+from selfplay.search.determinize import PIMC, PIMCResult, tally
 from selfplay.search.mcts import SearchResult
 
 TINY = float(np.finfo(float).tiny)
@@ -289,12 +289,7 @@ class GumbelPIMC(PIMC):
             search.root_gumbel = dict(zip(legal, g.tolist()))
         results = search_batched(searches, worlds, simulations)
         combined = combine_worlds([r.statistics for r in results], self.config.c_visit, self.config.c_scale)
-        counts: dict[int, int] = {}
-        votes: dict[int, int] = {}
-        for result in results:
-            for action, n in result.counts.items():
-                counts[action] = counts.get(action, 0) + n
-            votes[result.action] = votes.get(result.action, 0) + 1
+        counts, votes = tally(results)
         index = {a: i for i, a in enumerate(combined.actions)}
         score = combined.gumbel + combined.logits + combined.sigma
         if self.combine == "votes":

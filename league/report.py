@@ -32,6 +32,7 @@ from typing import Hashable, Sequence
 from rich.console import Group
 from rich.table import Table
 
+from selfplay.league.exact import MetaNash, exact_game, exploitabilities, league_meta_nash, snapshot_policies
 from selfplay.league.ratings import Fit, Rating, Result, Superiority, WinsLosses, superiority
 from selfplay.league.store import LeagueStore
 
@@ -80,6 +81,7 @@ class PlayerRow:
     frames: int | None
     by_role: dict[str, Rating] = field(default_factory=dict)  # team games only
     versus: dict[str, VersusBaseline] = field(default_factory=dict)  # baseline name -> record
+    exploitability: float | None = None  # Kuhn, Leduc: exact (``league.exact``)
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ class LeagueReport:
     first: str | None = None  # the first rated snapshot: has the league learned since?
     progress: Gap | None = None  # newest - first, from the joint fit
     standing: dict[str, Gap] = field(default_factory=dict)  # newest - each rated baseline
+    meta_nash: MetaNash | None = None  # Kuhn, Leduc: the snapshots' Nash mixture, judged exactly
 
     def verdict(self) -> str:
         """One line: is the newest snapshot stronger than the best earlier one?"""
@@ -124,6 +127,14 @@ class LeagueReport:
                      f"{name} ({g.elo:+.0f} Elo, LOS {g.los:.2f})" for name, g in self.standing.items()]
             lines.append(f"against the baselines, {self.newest} stands " + ", ".join(parts))
         return lines
+
+    def meta_nash_line(self) -> str:
+        if self.meta_nash is None:
+            return ""
+        mix = ", ".join(f"{n} {w:.2f}" for n, w in sorted(self.meta_nash.weights.items(), key=lambda x: -x[1])
+                        if w >= 0.005)
+        return (f"meta-Nash mixture of the snapshots ({mix}): exploitability {self.meta_nash.exploitability:.4f} "
+                "(exact; each snapshot's in the exploitability column)")
 
     def advantage_line(self) -> str:
         if not self.role_advantage:
@@ -151,13 +162,21 @@ def summarize(store: LeagueStore) -> LeagueReport:
     roles = tuple(store.team_names) if fit is not None and any(len(t) > 1 for t in store.teams) else ()
     baselines = tuple(p.name for p in players if p.kind == "baseline")
     versus = versus_baselines(results, baselines)
+    exact, meta = {}, None
+    snapshot_names = [p.name for p in players if p.kind == "snapshot"]
+    if exact_game(store) and snapshot_names:
+        policies = snapshot_policies(store, snapshot_names)
+        exact = exploitabilities(store, policies)
+        met_snapshots = [n for n in snapshot_names if n in rated]
+        if len(met_snapshots) >= 2:
+            meta = league_meta_nash(store, met_snapshots, policies, pair_records(results), fit)
     rows = []
     for p in sorted(players, key=lambda p: rank.get(p.name, len(rank) + p.id)):
         rows.append(PlayerRow(
             p.name, p.kind, rank.get(p.name), rated.get(p.name),
             p.train_seconds / 60 if p.train_seconds is not None else None, p.frames,
             {role: fit.by_role[role][p.name] for role in roles if p.name in fit.by_role.get(role, {})},
-            versus.get(p.name, {})))
+            versus.get(p.name, {}), exact.get(p.name)))
     # the newest snapshot with rated games against the best rated one before it
     snapshots = [p.name for p in players if p.kind == "snapshot" and p.name in rated]
     newest = best = check = first = progress = None
@@ -169,7 +188,7 @@ def summarize(store: LeagueStore) -> LeagueReport:
         standing = {b: gap(fit, newest, b) for b in baselines if b in rated}
     return LeagueReport(store.game_name, time.time(), len(results), str(fit.anchor) if fit else None, fit_id,
                         roles, baselines, tuple(rows), dict(fit.role_advantage) if fit else {}, newest, best, check,
-                        first, progress, standing)
+                        first, progress, standing, meta)
 
 
 def _fit(store: LeagueStore, played: list[str]) -> Fit | None:
@@ -230,12 +249,19 @@ def _cells(row: PlayerRow, report: LeagueReport) -> list[str]:
     minutes = f"{row.minutes:.1f}" if row.minutes is not None else DASH
     roles = [f"{row.by_role[role].elo:.0f}" if role in row.by_role else DASH for role in report.roles]
     versus = [f"{v.wp:.3f}/{v.adp:+.2f}" if (v := row.versus.get(b)) else DASH for b in report.baselines]
-    return [str(row.rank) if row.rank else DASH, row.name, minutes, *rating, *roles, *versus]
+    exact = ([f"{row.exploitability:.4f}" if row.exploitability is not None else DASH]
+             if _exact(report) else [])
+    return [str(row.rank) if row.rank else DASH, row.name, minutes, *rating, *roles, *exact, *versus]
+
+
+def _exact(report: LeagueReport) -> bool:
+    return any(r.exploitability is not None for r in report.rows)
 
 
 def _headers(report: LeagueReport) -> list[str]:
     return (["rank", "player", "train min", "Elo", "-/+", "games", "score"]
-            + [f"Elo {role}" for role in report.roles] + [f"WP/ADP vs {b}" for b in report.baselines])
+            + [f"Elo {role}" for role in report.roles] + (["exploitability"] if _exact(report) else [])
+            + [f"WP/ADP vs {b}" for b in report.baselines])
 
 
 def report_table(report: LeagueReport) -> Group:
@@ -260,7 +286,7 @@ def report_table(report: LeagueReport) -> Group:
 
 
 def _caption(report: LeagueReport) -> str:
-    return "\n".join(line for line in (report.verdict(), report.advantage_line()) if line)
+    return "\n".join(line for line in (report.verdict(), report.advantage_line(), report.meta_nash_line()) if line)
 
 
 def report_text(report: LeagueReport) -> Group:
@@ -278,6 +304,7 @@ def report_markdown(report: LeagueReport) -> str:
              "| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(row, report)) + " |" for row in report.rows]
     lines += ["", report.verdict()] + ([report.advantage_line()] if report.role_advantage else [])
+    lines += [report.meta_nash_line()] if report.meta_nash is not None else []
     lines += ["", *report.learning_lines()] if report.progress is not None else []
     return "\n".join(lines + ["", "![Elo over training time](elo.png)", "", "![head to head](heatmap.png)", ""])
 
@@ -312,6 +339,8 @@ def write_report(store: LeagueStore, report: LeagueReport | None = None) -> list
     results = store.results("eval")
     outputs = {"report.md": report_markdown(report).encode(), "report.html": report_html(report).encode(),
                "elo.png": elo_plot(report), "heatmap.png": heatmap_plot(report, results)}
+    if _exact(report):
+        outputs["exploitability.png"] = exploitability_plot(report)
     for name, data in outputs.items():
         write_atomic(store.root / name, data)
     return [store.root / name for name in outputs]
@@ -367,6 +396,28 @@ def elo_plot(report: LeagueReport) -> bytes:
     ax.set_ylabel(f"Elo ({report.anchor or 'anchor'} = 0), 95% interval")
     ax.set_title(f"{report.game} league: Elo over training time")
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def exploitability_plot(report: LeagueReport) -> bytes:
+    """Each snapshot's exact exploitability over training minutes (log scale), the meta-Nash
+    mixture's as a line; PNG bytes."""
+    fig = _figure(8, 5)
+    ax = fig.add_subplot()
+    snaps = sorted((r for r in report.rows if r.exploitability is not None),
+                   key=lambda r: (r.minutes or 0.0, r.frames or 0))
+    ax.plot([r.minutes or 0.0 for r in snaps], [max(r.exploitability, 1e-6) for r in snaps], marker="o",
+            label="snapshots")
+    if report.meta_nash is not None:
+        ax.axhline(max(report.meta_nash.exploitability, 1e-6), color="C1", linestyle="--",
+                   label=f"meta-Nash mixture {report.meta_nash.exploitability:.4f}")
+    ax.set_yscale("log")
+    ax.set_xlabel("training minutes")
+    ax.set_ylabel("exploitability (NashConv / players)")
+    ax.set_title(f"{report.game} league: exploitability over training time")
+    ax.legend(loc="upper right")
+    ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return _png(fig)
 

@@ -47,7 +47,7 @@ from selfplay.learners.rundir import CHECKPOINT, Schedule, check_new_or_resumed,
 from selfplay.locks import exclusive
 from selfplay.nets import PolicyValueConfig, PolicyValueNet, resolve_device
 from selfplay.provenance import run_record
-from selfplay.search.evaluators import NetworkEvaluator
+from selfplay.search.evaluators import NetworkEvaluator, softmax_over
 from selfplay.search.gumbel import GumbelPIMC
 from selfplay.search.puct import PUCT, PUCTConfig, search_batched
 
@@ -476,13 +476,13 @@ class AZAgent:
         return make_search(game, self.evaluator, self.config, self.worlds, seed)
 
     def reset(self, seed: int) -> None:
-        self.seed, self.searches = seed, {}
+        self.seed, self.tree = seed, None  # the game's search, made at its first move
 
     def act(self, state: State) -> int:
-        search = self.searches.get(state.game.name) or self.searches.setdefault(
-            state.game.name, self._search(state.game, self.seed))
+        if self.tree is None:
+            self.tree = self._search(state.game, self.seed)
         with torch.inference_mode():
-            return search.search(state).action
+            return self.tree.search(state).action
 
     def action_probabilities(self, state: State) -> dict[int, float]:
         key = state.information_state(state.current_player) if not state.game.info.perfect_information else str(state)
@@ -505,9 +505,7 @@ class PolicyAgent:
     def action_probabilities(self, state: State) -> dict[int, float]:
         legal = state.legal_actions()
         logits, _ = self.net.numpy_call(features(state)[None])
-        z = logits[0, legal].astype(np.float64)
-        p = np.exp(z - z.max())
-        return {a: float(x) for a, x in zip(legal, p / p.sum())}
+        return {a: float(x) for a, x in zip(legal, softmax_over(logits[0, legal]))}
 
     def act(self, state: State) -> int:
         probs = self.action_probabilities(state)

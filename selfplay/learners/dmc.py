@@ -57,6 +57,7 @@ from selfplay.learners.rundir import (  # noqa: F401  (RunExistsError: dmc.RunEx
 from selfplay.locks import exclusive
 from selfplay.nets import NetConfig, QNet, decision_q_values, resolve_device
 from selfplay.provenance import run_record
+from selfplay.search.evaluators import softmax_over
 
 LEARNER = "dmc"
 
@@ -496,10 +497,7 @@ class SoftmaxDMCAgent(DMCAgent):
 
     def action_probabilities(self, state: State) -> dict[int, float]:
         legal, q = self.q_values(state)
-        q = q.astype(np.float64)
-        z = (q - q.max()) / self.temperature
-        p = np.exp(z) / np.exp(z).sum()
-        return {a: float(x) for a, x in zip(legal, p)}
+        return {a: float(x) for a, x in zip(legal, softmax_over(q, self.temperature))}
 
     def act(self, state: State) -> int:
         probs = self.action_probabilities(state)

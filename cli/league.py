@@ -125,10 +125,12 @@ def status_command(directory: str, as_json: bool) -> None:
               help="After training, at most this long giving every player its minimum of rated games.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the networks, games and matchmaking.")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
+@click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
+              help="A learner hyper-parameter (repeatable), as `selfplay train --set`.")
 @config_option
 @click.pass_context
 def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, snapshot_frames,
-                actors, device, objective, baselines, eval_decks, final_eval_seconds, seed, options) -> None:
+                actors, device, objective, baselines, eval_decks, final_eval_seconds, seed, options, settings) -> None:
     """Train a learner against itself and its past, snapshot it, and rate everyone.
 
     Ctrl-C stops cleanly with everything written; running the same command again
@@ -141,6 +143,7 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
     Example:
       selfplay league run doudizhu --dir runs/league --minutes 30 --matchmaking pfsp
       selfplay league run leduc --dir runs/lg --frames 200000 --snapshot-frames 50000   # by work, not time
+      selfplay league run kuhn --dir runs/kuhn --learner az --set magnet=1 --minutes 5     # a hyper-parameter
       selfplay league run --config examples/league-doudizhu.toml --minutes 60
 
     \b
@@ -152,7 +155,7 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
       baseline = ["random", "rlcard-rule"]
     """
     from selfplay.checkpoints import CheckpointError
-    from selfplay.learners import dmc
+    from selfplay.learners import az, dmc
     from selfplay.league import loop
     from selfplay.league.evaluation import EvaluationConfig
     from selfplay.locks import DirectoryInUse
@@ -163,13 +166,14 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
         if ctx.get_parameter_source("snapshot_minutes") not in (None, click.core.ParameterSource.DEFAULT):
             raise main.UserError("give --snapshot-minutes or --snapshot-frames, not both")
         snapshot_minutes = None
+    _, changes = main.learner_config(az if learner == "az" else dmc, settings)
     if baselines and "random" not in baselines:
         baselines = ("random", *baselines)  # the ratings' zero
     config = loop.LeagueConfig(learner=learner, matchmaking=matchmaking, snapshot_minutes=snapshot_minutes,
                                snapshot_frames=snapshot_frames, device=device,
                                objective=objective, actors=actors, seed=seed, baselines=tuple(baselines) or None,
                                evaluation=EvaluationConfig(decks=eval_decks),
-                               final_eval_seconds=final_eval_seconds)
+                               final_eval_seconds=final_eval_seconds, settings=changes)
     try:
         with main.invocation(ctx), dmc.live_status() as show:
             store = loop.run(game_name, directory, minutes=minutes, frames=frames, config=config,

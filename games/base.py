@@ -14,7 +14,9 @@ the legal actions), ``observation(player)`` (a float32 vector of
 ``Game.observation_shape``), and for imperfect-information games
 ``information_state(player)`` (a string key of what ``player`` has seen) and
 ``resample_hidden(player, rng)`` (a full state consistent with it: hidden
-cards *and* undealt cards reshuffled, so a search never sees future chance).
+cards *and* undealt cards reshuffled, so a search never sees future chance)
+and ``past_decisions()`` (the game so far as (state, action) pairs, so a
+world's history can be replayed with that world's cards).
 
 Chance is driven by the seed given to ``Game.new_initial_state``: engines draw
 every chance outcome (the whole shuffled deck) at the start from
@@ -186,6 +188,12 @@ class State:
         if self.game.info.perfect_information:
             return self.clone()
         raise NotImplementedError
+
+    def past_decisions(self) -> list[tuple["State", int]]:
+        """Every decision of this game so far, in order: (a copy of the state before it, the
+        action taken). Beliefs (``search.beliefs``) replay a resampled world's history with it
+        to ask how likely the opponents' moves were with the cards that world gives them."""
+        raise NotImplementedError(f"{self.game.name} cannot replay its decisions")
 
     def __repr__(self) -> str:
         return f"<{self.game!r} state>\n{self}"

@@ -75,6 +75,7 @@ class LeagueConfig:
     evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
     final_eval_seconds: float = 120.0  # after training: at most this long topping up players' rated games
     device: str = "auto"  # where the learner's networks train
+    settings: dict = field(default_factory=dict)  # the learner's hyper-parameters changed from its defaults (--set)
 
 
 def default_baselines(game_name: str) -> list[tuple[str, str]]:
@@ -238,11 +239,12 @@ def _run(module, learner_config, game_name, root, minutes, frames, config, game_
         evaluator.start()
         interrupted = False
         try:
-            final = module.train(learner_config(), game_name, run_dir, minutes=minutes, frames=frames,
+            final = module.train(learner_config(**config.settings), game_name, run_dir, minutes=minutes, frames=frames,
                                  actors=config.actors, objective=config.objective, seed=config.seed,
                                  resume=(run_dir / CHECKPOINT).exists(), on_metrics=league.on_metrics,
                                  game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
-                                 snapshot_frames=config.snapshot_frames, league=league, device=config.device)
+                                 snapshot_frames=config.snapshot_frames, league=league, device=config.device,
+                                 changes=config.settings)
             trained = load_checkpoint(final)
             interrupted = not _reached(trained, minutes, frames)
             last = store.latest_snapshot()

@@ -30,7 +30,11 @@ non-locality: worlds are drawn from the observer's view alone (uniform over
 consistent deals), not reweighted by what the opponents' moves suggest about
 their hands, and in ISMCTS an opponent's node is shared across its own hands,
 so the opponent plays as if it did not know its cards (beyond what is legal);
-in PIMC the opponents, like the observer, see everything.
+in PIMC the opponents, like the observer, see everything. Two options answer
+these: ``PUCTConfig(beliefs=N)`` draws the worlds from N candidates weighted by
+the opponents' past moves under the evaluator's policy (``beliefs``), and
+``PUCTConfig(opponents="policy")`` gives each opponent hand its own node in
+ISMCTS, where it moves by its policy rather than by search.
 
 When each is better. PIMC is strong where hidden information matters little
 to the choice or is soon revealed (trick-taking endgames, DouDizhu once most
@@ -52,6 +56,7 @@ from typing import Sequence
 import numpy as np
 
 from selfplay.games.base import State
+from selfplay.search.beliefs import sample_worlds
 from selfplay.search.evaluators import BatchEvaluator, Evaluator
 from selfplay.search.mcts import SearchResult
 from selfplay.search.puct import PUCT, PUCTConfig, search_batched
@@ -139,7 +144,7 @@ class PIMC:
         if state.is_terminal():
             raise ValueError(f"{state.game.name}: cannot search from a terminal state")
         observer = state.current_player
-        worlds = [state.resample_hidden(observer, self._rng) for _ in range(self.worlds)]
+        worlds = sample_worlds(state, observer, self._rng, self.worlds, self.evaluator, self.config.beliefs)
         seeds = self._rng.integers(2**63, size=len(worlds))
         searches = [PUCT(self.evaluator, self.config, rng=int(seed), mode="perfect") for seed in seeds]
         results = search_batched(searches, worlds, simulations)

@@ -65,6 +65,7 @@ from typing import Sequence
 import numpy as np
 
 from selfplay.games.base import State
+from selfplay.search.beliefs import sample_worlds
 from selfplay.search.determinize import PIMC, PIMCResult, tally
 from selfplay.search.mcts import SearchResult
 
@@ -114,20 +115,32 @@ def completed_q(value: float, logits: np.ndarray, visits: np.ndarray, q: np.ndar
     return np.where(visits > 0, np.asarray(q, dtype=float), mixed_value(value, logits, visits, q))
 
 
-def sigma(completed: np.ndarray, visits: np.ndarray, c_visit: float = 50.0, c_scale: float = 0.1) -> np.ndarray:
-    """``(c_visit + max N) * c_scale`` times the completed Q rescaled to [0, 1] by its min and max."""
+def sigma(completed: np.ndarray, visits: np.ndarray, c_visit: float = 50.0, c_scale: float = 0.1,
+          value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """``(c_visit + max N) * c_scale`` times the completed Q rescaled to [0, 1]: by its min and
+    max (mctx), or by the game's ``value_range`` of returns when given (so the step shrinks with
+    the gap between the actions' values instead of always spanning [0, 1])."""
     completed = np.asarray(completed, dtype=float)
-    lo, hi = completed.min(), completed.max()
-    rescaled = (completed - lo) / max(hi - lo, EPSILON)
+    lo, hi = (completed.min(), completed.max()) if value_range is None else value_range
+    rescaled = np.clip((completed - lo) / max(hi - lo, EPSILON), 0.0, 1.0)
     return (c_visit + float(np.max(visits))) * c_scale * rescaled
 
 
 def improved_policy(logits: np.ndarray, visits: np.ndarray, q: np.ndarray, value: float,
-                    c_visit: float = 50.0, c_scale: float = 0.1) -> np.ndarray:
+                    c_visit: float = 50.0, c_scale: float = 0.1, value_range: tuple[float, float] | None = None,
+                    magnet: float = 0.0) -> np.ndarray:
     """The policy target ``softmax(logits + sigma(completed_q))`` (arrays over the legal actions;
-    ``q`` is read only where ``visits > 0``)."""
+    ``q`` is read only where ``visits > 0``); ``magnet`` > 0 divides the exponent by ``1 + magnet``."""
     logits = np.asarray(logits, dtype=float)
-    return softmax(logits + sigma(completed_q(value, logits, visits, q), visits, c_visit, c_scale))
+    return regularised(logits, sigma(completed_q(value, logits, visits, q), visits, c_visit, c_scale, value_range),
+                       magnet)
+
+
+def regularised(logits: np.ndarray, sig: np.ndarray, magnet: float) -> np.ndarray:
+    """``softmax((logits + sigma) / (1 + magnet))``: magnetic mirror descent's step toward the
+    uniform magnet (Sokota et al., ICLR 2023; the plain target at 0). In a zero-sum game the
+    plain step makes the policy circle the equilibrium; the magnet damps the circling."""
+    return softmax((np.asarray(logits, dtype=float) + sig) / (1.0 + magnet))
 
 
 def prior_logits(prior: np.ndarray) -> np.ndarray:
@@ -177,7 +190,9 @@ class GumbelRoot:
     simulation, in order."""
 
     def __init__(self, actions: Sequence[int], prior: np.ndarray, gumbel: np.ndarray, m: int, simulations: int,
-                 c_visit: float, c_scale: float) -> None:
+                 c_visit: float, c_scale: float, value_range: tuple[float, float] | None = None,
+                 magnet: float = 0.0) -> None:
+        self.value_range, self.magnet = value_range, magnet
         self.actions = tuple(int(a) for a in actions)
         self.logits = prior_logits(prior)
         self.gumbel = np.asarray(gumbel, dtype=float)
@@ -206,7 +221,7 @@ class GumbelRoot:
         visits, q = self._statistics(root)
         value = self.value if self.value is not None else 0.0
         completed = completed_q(value, self.logits, visits, q)
-        return visits, q, completed, sigma(completed, visits, self.c_visit, self.c_scale)
+        return visits, q, completed, sigma(completed, visits, self.c_visit, self.c_scale, self.value_range)
 
     def _best(self, root, indices: list[int]) -> int:
         scores = self.gumbel + self.logits + self._sigma(root)[3]
@@ -235,7 +250,7 @@ class GumbelRoot:
         visits, q, completed, sig = self._sigma(root)
         most = max(visits[i] for i in self.considered)
         action = self.actions[self._best(root, [i for i in self.considered if visits[i] == most])]
-        target = softmax(self.logits + sig)
+        target = regularised(self.logits, sig, self.magnet)
         stats = RootStatistics(self.actions, self.logits, self.gumbel, visits, q, self.value, completed, sig, target)
         return GumbelResult(root=root, action=action, simulations=simulations, target=stats.as_dict(target),
                             statistics=stats)
@@ -250,7 +265,8 @@ class GumbelPIMCResult(PIMCResult):
     statistics: RootStatistics
 
 
-def combine_worlds(worlds: Sequence[RootStatistics], c_visit: float, c_scale: float) -> RootStatistics:
+def combine_worlds(worlds: Sequence[RootStatistics], c_visit: float, c_scale: float,
+                   value_range: tuple[float, float] | None = None, magnet: float = 0.0) -> RootStatistics:
     """One root from the worlds' Gumbel roots (same actions, same ``g``): the mean prior,
     summed visits, the mean completed Q, and ``sigma`` and the target from those."""
     first = worlds[0]
@@ -261,9 +277,9 @@ def combine_worlds(worlds: Sequence[RootStatistics], c_visit: float, c_scale: fl
     logits = np.log(np.maximum(prior, TINY))
     visits = np.sum([w.visits for w in worlds], axis=0)
     completed = np.mean([w.completed_q for w in worlds], axis=0)
-    sig = sigma(completed, visits, c_visit, c_scale)
+    sig = sigma(completed, visits, c_visit, c_scale, value_range)
     return RootStatistics(first.actions, logits, first.gumbel, visits, None, None, completed, sig,
-                          softmax(logits + sig))
+                          regularised(logits, sig, magnet))
 
 
 class GumbelPIMC(PIMC):
@@ -280,7 +296,7 @@ class GumbelPIMC(PIMC):
         if state.is_terminal():
             raise ValueError(f"{state.game.name}: cannot search from a terminal state")
         observer = state.current_player
-        worlds = [state.resample_hidden(observer, self._rng) for _ in range(self.worlds)]
+        worlds = sample_worlds(state, observer, self._rng, self.worlds, self.evaluator, self.config.beliefs)
         seeds = self._rng.integers(2**63, size=len(worlds))
         legal = worlds[0].legal_actions()  # the observer's own actions: the same in every world
         g = self._rng.gumbel(size=len(legal)) * self.config.gumbel_scale
@@ -288,7 +304,9 @@ class GumbelPIMC(PIMC):
         for search in searches:
             search.root_gumbel = dict(zip(legal, g.tolist()))
         results = search_batched(searches, worlds, simulations)
-        combined = combine_worlds([r.statistics for r in results], self.config.c_visit, self.config.c_scale)
+        cfg = self.config
+        combined = combine_worlds([r.statistics for r in results], cfg.c_visit, cfg.c_scale,
+                                  state.game.info.return_range if cfg.rescale == "range" else None, cfg.magnet)
         counts, votes = tally(results)
         index = {a: i for i, a in enumerate(combined.actions)}
         score = combined.gumbel + combined.logits + combined.sigma

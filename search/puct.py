@@ -35,7 +35,8 @@ starts a new node under a chance node (the action's node keeps the totals),
 while hidden differences between worlds stay inside one node. Our games deal
 all chance at the start (``games.base``), so this is how chance is searched:
 the world's own resampling draws the outcome. ``"auto"`` picks by
-``game.info.perfect_information``.
+``game.info.perfect_information``. With ``beliefs=N`` the worlds are drawn
+from N candidates weighted by the opponents' past moves (``beliefs``).
 
 Gumbel root. ``PUCTConfig(root="gumbel")`` replaces PUCT at the root only by
 Gumbel-top-k and sequential halving (Danihelka et al. 2022, as DeepMind's
@@ -61,6 +62,7 @@ from typing import Sequence
 import numpy as np
 
 from selfplay.games.base import State
+from selfplay.search.beliefs import BeliefSampler
 from selfplay.search.evaluators import BatchEvaluator, Evaluator, as_batch_evaluator
 from selfplay.search.mcts import SearchResult
 from selfplay.search.node import SearchNode
@@ -68,6 +70,7 @@ from selfplay.search.sampling import dirichlet_noise, sample_actions
 
 MODES = ("auto", "perfect", "ismcts")
 ROOTS = ("puct", "gumbel")
+OPPONENTS = ("search", "policy")
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,22 @@ class PUCTConfig:
     """Gumbel root: sigma's visit offset (mctx: maxvisit_init = 50)."""
     c_scale: float = 0.1
     """Gumbel root: sigma's value scale (mctx: value_scale = 0.1)."""
+    rescale: str = "minmax"
+    """Gumbel root: sigma's Q rescaled to [0, 1] by the root's min and max (``"minmax"``, mctx) or by the
+    game's declared return range (``"range"``)."""
+    magnet: float = 0.0
+    """Gumbel root: the target ``softmax((logits + sigma) / (1 + magnet))``: a magnetic mirror-descent
+    step (Sokota et al. 2023) regularised toward uniform; 0 is the plain target."""
+    opponents: str = "search"
+    """ISMCTS: ``"search"``: an opponent's node is shared across its hands and picks by PUCT on its
+    own values there (it plays as if it did not know its cards); ``"policy"``: an opponent's node is
+    its own information state within the observer's, and its move follows the evaluator's prior
+    there (mctx's deterministic selection: the largest ``P(a) - N(a) / (1 + sum N)``), so the root's
+    values are those of its actions against the opponents' current policy."""
+    beliefs: int = 0
+    """Hidden information: 0 draws worlds uniformly (``resample_hidden``); N > 0 weights N candidate
+    worlds by how likely the opponents' past moves were in each under the evaluator's prior
+    (``search/beliefs.py``, as DeltaDou) and draws every simulation's world (PIMC: every world) from them."""
 
     def __post_init__(self) -> None:
         if self.simulations < 1:
@@ -117,6 +136,12 @@ class PUCTConfig:
             raise ValueError(f"PUCTConfig: root must be one of {', '.join(ROOTS)}, not {self.root!r}")
         if self.gumbel_m < 1 or self.gumbel_scale < 0 or self.c_visit < 0 or self.c_scale < 0:
             raise ValueError("PUCTConfig: need gumbel_m >= 1 and gumbel_scale, c_visit, c_scale >= 0")
+        if self.rescale not in ("minmax", "range") or self.magnet < 0:
+            raise ValueError("PUCTConfig: rescale must be minmax or range, and magnet at least 0")
+        if self.opponents not in OPPONENTS:
+            raise ValueError(f"PUCTConfig: opponents must be one of {', '.join(OPPONENTS)}, not {self.opponents!r}")
+        if self.beliefs < 0:
+            raise ValueError(f"PUCTConfig: beliefs must be 0 (uniform worlds) or more candidates, got {self.beliefs}")
 
 
 class PUCTNode(SearchNode):
@@ -195,6 +220,7 @@ class PUCT:
         self._clean_root_priors: tuple[PUCTNode, dict[int, float]] | None = None
         self._gumbel = None  # the GumbelRoot of the current search (config.root == "gumbel")
         self._budget = 0
+        self._worlds: tuple[list[State], np.ndarray] | None = None  # belief-weighted candidates (config.beliefs)
         self.root_gumbel: dict[int, float] | None = None
 
     # ---- one decision -------------------------------------------------------
@@ -225,6 +251,8 @@ class PUCT:
         if ismcts:
             self.root.key = state.information_state(observer)
             self._state = state  # only ever resampled, never cloned
+            self._worlds = (BeliefSampler(self.evaluator, self.config.beliefs).weighted(state, observer, self._rng)
+                            if self.config.beliefs else None)
         else:
             self._state = state.clone()  # the root state, kept for reuse
         self._budget = self.config.simulations if simulations is None else simulations
@@ -269,6 +297,9 @@ class PUCT:
     # ---- selection -------------------------------------------------------------------
     def _new_world(self) -> State:
         if self._ismcts:
+            if self._worlds is not None:
+                worlds, weight = self._worlds
+                return worlds[int(self._rng.choice(len(worlds), p=weight))].clone()
             return self._state.resample_hidden(self._observer, self._rng)
         return self._state.clone()
 
@@ -278,6 +309,7 @@ class PUCT:
         node = self.root
         path = [node]
         ismcts, observer = self._ismcts, self._observer
+        by_policy = self.config.opponents == "policy"
         while True:
             if node.player is None:
                 return self._commit(path, world, node)
@@ -299,7 +331,10 @@ class PUCT:
                 # world expands the node with its own sample (which then suffices for it).
                 if len(candidates) < min(node.width, len(legal)):
                     return self._commit(path, world, node)
-                action, child = self._pick(node, candidates)
+                if by_policy and node.player != observer:
+                    action, child = _follow_prior(candidates)
+                else:
+                    action, child = self._pick(node, candidates)
             else:
                 action, child = self._pick(node, node.children.items())
             # The action is one of the node's children, legal in this world (checked above,
@@ -308,6 +343,8 @@ class PUCT:
             path.append(child)
             if ismcts:
                 key = world.information_state(observer)
+                if by_policy and not world.is_terminal() and world.current_player != observer:
+                    key = f"{key} | {world.information_state(world.current_player)}"
                 if child.outcomes is None:
                     child.outcomes = {}
                 node = child.outcomes.get(key)
@@ -395,7 +432,8 @@ class PUCT:
             g = self._rng.gumbel(size=len(legal)) * cfg.gumbel_scale
         total = prior.sum()
         pi = prior / total if total > 0 else np.full(len(legal), 1.0 / len(legal))
-        self._gumbel = GumbelRoot(legal, pi, g, cfg.gumbel_m, self._budget, cfg.c_visit, cfg.c_scale)
+        self._gumbel = GumbelRoot(legal, pi, g, cfg.gumbel_m, self._budget, cfg.c_visit, cfg.c_scale,
+                                  self._state.game.info.return_range if cfg.rescale == "range" else None, cfg.magnet)
         self._gumbel.player = node.player
         num_players = len(node.value_sum)
         for i in self._gumbel.considered:
@@ -466,6 +504,14 @@ class PUCT:
                             following.append((child, after))
                 levels = following
         return None
+
+
+def _follow_prior(children) -> tuple[int, PUCTNode]:
+    """The child whose visits lag its prior most: ``argmax P(a) - N(a) / (1 + sum N)`` (pending
+    simulations count as visits), so the visits follow the prior without noise."""
+    children = list(children)
+    total = sum(ch.visits + ch.pending for _, ch in children)
+    return max(children, key=lambda item: item[1].prior - (item[1].visits + item[1].pending) / (1 + total))
 
 
 def search_batched(

@@ -18,11 +18,15 @@ weights; the run directory (``config.json``, ``metrics.jsonl``,
 ``checkpoint.pt``, ``snapshots/``) and checkpoint format; ``--resume``.
 ``actors=0`` plays inside the learner, reproducibly.
 
-For games whose action count a policy head can hold and whose returns lie in
-[-1, 1] (the value head is a tanh): tictactoe, connect4. Kuhn and Leduc run,
-but their chip returns reach 2 and 13, beyond what the head can say. The
-agent of a checkpoint searches with the network, without noise, and plays
-the most visited move.
+For games whose action count a policy head can hold (not DouDizhu's 27,472;
+issue 14). Values are learned on each game's declared ``return_range``. On
+hidden information the search sees only the mover's view (ISMCTS or PIMC over
+``resample_hidden`` worlds); the poker recipe (docs/az.md) adds the Gumbel
+root and target, opponents that follow their policy at their own view
+(``opponents="policy"``), worlds weighted by the opponents' past moves
+(``beliefs``) and a magnet on the target (``magnet``). The agent of a
+checkpoint searches with the network, without noise, and plays the most
+visited move (a Gumbel root: its chosen move).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class AZConfig:
     weight_decay: float = 1e-4  # AlphaZero
     batch_size: int = 256  # ours (AlphaZero: 4096)
     replay_size: int = 20_000  # ours: decisions kept
+    replay: str = "recent"  # ours: keep the most recent decisions, or "run": a uniform sample of the whole run
     replay_ratio: float = 4.0  # ours: each decision is trained on about this many times
     send_decisions: int = 256  # ours: decisions per actor -> learner message
     save_interval_minutes: float = 10.0
@@ -82,6 +87,10 @@ class AZConfig:
     c_scale: float = 0.1  # mctx's default
     policy_target: str = "visits"  # "visits" (Sampled MuZero) or "gumbel": softmax(logits + sigma(completed Q))
     pimc_worlds: int = 0  # hidden information: 0 searches by ISMCTS, N > 0 by PIMC over N resample_hidden worlds
+    rescale: str = "minmax"  # Gumbel target: Q rescaled by the root's min and max (mctx) or "range" (the game's)
+    magnet: float = 0.0  # Gumbel target regularised toward uniform (PUCTConfig.magnet)
+    opponents: str = "search"  # ISMCTS: "policy" moves the opponents by their policy at their own view (PUCTConfig)
+    beliefs: int = 0  # hidden information: 0 draws worlds uniformly, N > 0 from N weighted by the opponents' moves
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -91,6 +100,10 @@ class AZConfig:
             raise ValueError(f"az: policy_target must be visits or gumbel, not {self.policy_target!r}")
         if self.policy_target == "gumbel" and self.root != "gumbel":
             raise ValueError("az: policy_target=gumbel needs root=gumbel (the completed Q comes from its search)")
+        if self.replay not in ("recent", "run"):
+            raise ValueError(f"az: replay must be recent or run, not {self.replay!r}")
+        if self.beliefs < 0:
+            raise ValueError(f"az: beliefs must be 0 (uniform worlds) or more candidates, not {self.beliefs}")
         if self.pimc_worlds < 0:
             raise ValueError(f"az: pimc_worlds must be 0 (ISMCTS) or more, not {self.pimc_worlds}")
 
@@ -106,7 +119,8 @@ class AZConfig:
                           dirichlet_alpha=self.dirichlet_alpha,
                           dirichlet_fraction=self.dirichlet_fraction if noise else 0.0,
                           root=self.root, gumbel_m=self.gumbel_m, c_visit=self.c_visit, c_scale=self.c_scale,
-                          gumbel_scale=1.0 if noise else 0.0)
+                          gumbel_scale=1.0 if noise else 0.0, rescale=self.rescale, magnet=self.magnet, opponents=self.opponents,
+                          beliefs=self.beliefs)
 
 
 def make_search(game: Game, evaluator, config: PUCTConfig, worlds: int, rng: int):
@@ -290,18 +304,29 @@ class InlineSelfPlay:
 
 # ---- the learner ------------------------------------------------------------------------
 class Replay:
-    """The most recent ``size`` decisions, sampled uniformly."""
+    """``size`` decisions, sampled uniformly: the most recent (``"recent"``), or a uniform sample
+    of every decision of the run (``"run"``: reservoir sampling, Vitter's algorithm R, as NFSP
+    keeps its average-policy memory), so the targets are averaged over the whole run."""
 
-    def __init__(self, size: int, obs_dim: int, num_actions: int, num_players: int) -> None:
+    def __init__(self, size: int, obs_dim: int, num_actions: int, num_players: int, keep: str = "recent",
+                 rng: np.random.Generator | None = None) -> None:
         self.obs = np.zeros((size, obs_dim), np.float32)
         self.policy = np.zeros((size, num_actions), np.float32)
         self.value = np.zeros((size, num_players), np.float32)
-        self.size, self.count, self.at = size, 0, 0
+        self.size, self.count, self.at, self.seen = size, 0, 0, 0
+        self.keep, self.rng = keep, rng or np.random.default_rng(0)
 
     def add(self, d: Decisions) -> None:
         for k in range(len(d)):  # a message is small next to the buffer
-            self.obs[self.at], self.policy[self.at], self.value[self.at] = d.obs[k], d.policy[k], d.value[k]
-            self.at = (self.at + 1) % self.size
+            self.seen += 1
+            if self.keep == "recent" or self.count < self.size:
+                slot = self.at
+                self.at = (self.at + 1) % self.size
+            else:
+                slot = int(self.rng.integers(self.seen))
+                if slot >= self.size:
+                    continue
+            self.obs[slot], self.policy[slot], self.value[slot] = d.obs[k], d.policy[k], d.value[k]
             self.count = min(self.count + 1, self.size)
 
     def sample(self, n: int, rng: np.random.Generator) -> tuple[torch.Tensor, ...]:
@@ -390,8 +415,9 @@ def _train(config, game_name, out, game, actors, seed, resume, on_metrics, sched
     source = (InlineSelfPlay(game, net, config, seeds[0]) if actors == 0 else
               ActorPool(actors, seeds, AZActorSettings(game_name, dict(game.info.options), cfg, config), [net],
                         main=az_actor_main))
-    replay = Replay(config.replay_size, cfg.obs_dim, cfg.num_actions, cfg.num_players)
     rng = np.random.default_rng(derive_seed(seed, 2, decisions))
+    replay = Replay(config.replay_size, cfg.obs_dim, cfg.num_actions, cfg.num_players, config.replay,
+                    np.random.default_rng(derive_seed(seed, 3, decisions)))
     start = last_log = last_save = time.monotonic()
     window = {"decisions": decisions, "losses": []}
     schedule.start(elapsed_before, decisions)

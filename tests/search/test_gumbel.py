@@ -128,6 +128,29 @@ def test_policy_target_matches_a_hand_computation() -> None:
     assert target == pytest.approx([0.933044740, 0.003160629, 0.042529754, 0.021264877], abs=1e-9)
 
 
+def test_target_on_the_games_scale_and_with_a_magnet_matches_a_hand_computation() -> None:
+    """The case above with Q rescaled by a declared range (-1, 1) instead of its min and max,
+    then with the magnet 1 (the exponent halved)."""
+    logits = np.log([0.4, 0.3, 0.2, 0.1])
+    visits, q, v_hat = np.array([4, 2, 0, 0]), np.array([0.5, -0.25, 0.0, 0.0]), 0.1
+    completed = completed_q(v_hat, logits, visits, q)  # (0.5, -0.25, 41/245, 41/245)
+    # rescaled = (q + 1) / 2 = (0.75, 0.375, 143/245, 143/245); sigma = 5.4 * rescaled
+    s = 5.4 * 143 / 245  # 3.151836734...
+    assert sigma(completed, visits, value_range=(-1.0, 1.0)) == pytest.approx([4.05, 2.025, s, s], abs=1e-12)
+    weights = [0.4 * math.exp(4.05), 0.3 * math.exp(2.025), 0.2 * math.exp(s), 0.1 * math.exp(s)]
+    # 0.4 e^4.05 = 22.958, 0.3 e^2.025 = 2.2723, 0.2 e^s = 4.6766, 0.1 e^s = 2.3383: total 32.245
+    target = improved_policy(logits, visits, q, v_hat, value_range=(-1.0, 1.0))
+    assert target == pytest.approx([w / sum(weights) for w in weights], abs=1e-12)
+    assert target == pytest.approx([0.71201, 0.07049, 0.14501, 0.07250], abs=1e-4)
+    # magnet 1: softmax((logits + sigma) / 2), proportional to sqrt(pi * e^sigma)
+    roots = [math.sqrt(w) for w in weights]
+    damped = improved_policy(logits, visits, q, v_hat, value_range=(-1.0, 1.0), magnet=1.0)
+    assert damped == pytest.approx([r / sum(roots) for r in roots], abs=1e-12)
+    assert damped == pytest.approx([0.47961, 0.15090, 0.21644, 0.15305], abs=1e-4)
+    # and a value outside the declared range clips to it
+    assert sigma(np.array([3.0, -3.0]), np.array([1, 1]), value_range=(-1.0, 1.0)) == pytest.approx([5.1, 0.0])
+
+
 def test_with_no_visits_the_target_is_the_prior() -> None:
     # v_mix = v_hat for every action: equal completed Qs rescale to 0, sigma = 0.
     logits = np.log([0.5, 0.25, 0.25])

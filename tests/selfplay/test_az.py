@@ -289,3 +289,26 @@ def test_cli_bad_setting_is_one_line_and_exit_code_2(tmp_path, setting, message)
     assert len(lines) == 1 and lines[0].startswith("selfplay: error: "), done.stderr
     assert message in lines[0] and "Traceback" not in done.stderr
     assert not out.exists()  # refused before any work
+
+
+def test_replay_of_the_run_keeps_a_uniform_sample_of_every_decision():
+    """``replay="run"`` (reservoir sampling): of 20,000 decisions a buffer of 500 keeps a
+    uniform sample (mean index near 10,000, every fifth of the run represented), while the
+    default keeps the last 500."""
+    from selfplay.learners.az import Decisions, Replay
+
+    def decisions(start, n):
+        return Decisions(np.arange(start, start + n, dtype=np.float32)[:, None], np.ones((n, 2), np.float32),
+                         np.zeros((n, 2), np.float32))
+
+    kept = {}
+    for keep in ("recent", "run"):
+        replay = Replay(500, 1, 2, 2, keep, np.random.default_rng(0))
+        for start in range(0, 20_000, 256):
+            replay.add(decisions(start, min(256, 20_000 - start)))
+        assert replay.count == 500 and replay.seen == 20_000
+        kept[keep] = replay.obs[:, 0]
+    assert sorted(kept["recent"]) == list(range(19_500, 20_000))
+    run = kept["run"]
+    assert len(set(run.tolist())) == 500 and abs(run.mean() - 10_000) < 3 * 5774 / np.sqrt(500)
+    assert np.histogram(run, bins=5, range=(0, 20_000))[0].min() > 60  # 100 expected in each fifth

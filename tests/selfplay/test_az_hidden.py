@@ -1,5 +1,6 @@
 """az's self-play search never reads a hidden card: on every imperfect-information game, in
-both search modes (ISMCTS, PIMC) and with both roots (PUCT, Gumbel), the search from the real
+both search modes (ISMCTS, PIMC), with both roots (PUCT, Gumbel), with uniform or
+belief-weighted worlds, the search from the real
 position and from a position where the opponents hold other cards consistent with everything
 the mover has seen give the same visit counts and the same policy target, with the same rng."""
 
@@ -53,13 +54,16 @@ def positions(game, seed, count):
     return found
 
 
+@pytest.mark.parametrize("beliefs", [0, 8], ids=["uniform", "beliefs"])
 @pytest.mark.parametrize("root", ["puct", "gumbel"])
 @pytest.mark.parametrize("worlds", [0, 4], ids=["ismcts", "pimc"])
 @pytest.mark.parametrize("name", HIDDEN)
-def test_self_play_search_sees_only_what_the_mover_has_seen(name, worlds, root):
+def test_self_play_search_sees_only_what_the_mover_has_seen(name, worlds, root, beliefs):
+    """Also with belief-weighted worlds and opponents that follow their policy (the poker recipe)."""
     game = make(name)
     config = AZConfig(simulations=24, k=8, search_batch=4, root=root, pimc_worlds=worlds,
-                      policy_target="gumbel" if root == "gumbel" else "visits")
+                      policy_target="gumbel" if root == "gumbel" else "visits", beliefs=beliefs,
+                      opponents="policy" if beliefs else "search")
     evaluator = NetworkEvaluator(ObservationNet(game), lambda s: s.observation(s.current_player).reshape(-1))
     for k, (real, other) in enumerate(positions(game, seed=7, count=4 if name != "doudizhu" else 2)):
         results = []

@@ -111,9 +111,11 @@ def test_an_az_league_plays_its_snapshots_and_rates_them(tmp_path, monkeypatch):
 
     monkeypatch.setattr(az.SelfPlay, "_finish", finish)
     config = loop.LeagueConfig(learner="az", snapshot_minutes=None, snapshot_frames=600, actors=0,
-                               final_eval_seconds=10, evaluation=EvaluationConfig(decks=5, min_games=20, refit_rounds=2))
+                               final_eval_seconds=10, evaluation=EvaluationConfig(decks=5, min_games=20, refit_rounds=2),
+                               settings={"simulations": 24})  # `league run --set simulations=24`
     store = loop.run("tictactoe", tmp_path / "ttt", frames=2400, config=config)  # by work: any machine load
     try:
+        assert json.loads((tmp_path / "ttt" / loop.RUN_DIR / "config.json").read_text())["config"]["simulations"] == 24
         snapshots = store.players("snapshot")
         assert len(snapshots) >= 2 and all(p.name.startswith("az-") for p in snapshots)
         assert all(p.learner == "az" for p in snapshots)

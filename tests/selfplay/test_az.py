@@ -280,10 +280,11 @@ def test_cli_train_az_with_settings(tmp_path):
     ("simulations=abc", "--set simulations: expected int, got 'abc'"),
     ("simulations", "KEY=VALUE"),
 ])
-def test_cli_bad_setting_is_one_line_and_exit_code_2(tmp_path, setting, message):
+@pytest.mark.parametrize("command", ["train", "league run"])
+def test_cli_bad_setting_is_one_line_and_exit_code_2(tmp_path, setting, message, command):
     out = tmp_path / "run"
-    done = script("train", "tictactoe", "--learner", "az", "--out", str(out), "--frames", "10", "--actors", "0",
-                  "--set", setting)
+    where = ["--out", str(out), "--actors", "0"] if command == "train" else ["--dir", str(out)]
+    done = script(*command.split(), "tictactoe", "--learner", "az", *where, "--frames", "10", "--set", setting)
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2, done.stderr
     assert len(lines) == 1 and lines[0].startswith("selfplay: error: "), done.stderr

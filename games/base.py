@@ -193,6 +193,16 @@ class State:
         """Every decision of this game so far, in order: (a copy of the state before it, the
         action taken). Beliefs (``search.beliefs``) replay a resampled world's history with it
         to ask how likely the opponents' moves were with the cards that world gives them."""
+        replay, actions = self._replay()
+        decisions = []
+        for action in actions:
+            decisions.append((replay.clone(), action))
+            replay._apply(action)
+        return decisions
+
+    def _replay(self) -> tuple["State", list[int]]:
+        """The hook of ``past_decisions``: this game's first state (with this state's cards) and
+        the actions taken since."""
         raise NotImplementedError(f"{self.game.name} cannot replay its decisions")
 
     def __repr__(self) -> str:

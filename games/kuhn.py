@@ -146,14 +146,10 @@ class KuhnState(State):
         new.cards[1 - player] = unseen[int(rng.integers(2))]
         return new
 
-    def past_decisions(self) -> list[tuple["KuhnState", int]]:
-        replay = self.clone()
-        replay._history = []
-        decisions = []
-        for action in self._history:
-            decisions.append((replay.clone(), action))
-            replay._apply(action)
-        return decisions
+    def _replay(self) -> tuple["KuhnState", list[int]]:
+        start = self.clone()
+        start._history = []
+        return start, self._history[:]
 
     def __str__(self) -> str:
         if self.is_terminal():

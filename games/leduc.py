@@ -217,13 +217,8 @@ class LeducState(State):
             new.cards[slot] = int(card)
         return new
 
-    def past_decisions(self) -> list[tuple["LeducState", int]]:
-        replay = LeducState(self.game, deal=self.cards)
-        decisions = []
-        for action in self.rounds[0] + self.rounds[1]:
-            decisions.append((replay.clone(), action))
-            replay._apply(action)
-        return decisions
+    def _replay(self) -> tuple["LeducState", list[int]]:
+        return LeducState(self.game, deal=self.cards), self.rounds[0] + self.rounds[1]
 
     def _round_words(self, history: list[int]) -> str:
         words, raised = [], False

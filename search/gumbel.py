@@ -136,6 +136,12 @@ def improved_policy(logits: np.ndarray, visits: np.ndarray, q: np.ndarray, value
                        magnet)
 
 
+def value_range(config, game) -> tuple[float, float] | None:
+    """The range sigma rescales Q by: the game's declared returns (``rescale="range"``), or
+    None for the root's own min and max (mctx)."""
+    return game.info.return_range if config.rescale == "range" else None
+
+
 def regularised(logits: np.ndarray, sig: np.ndarray, magnet: float) -> np.ndarray:
     """``softmax((logits + sigma) / (1 + magnet))``: magnetic mirror descent's step toward the
     uniform magnet (Sokota et al., ICLR 2023; the plain target at 0). In a zero-sum game the
@@ -306,7 +312,7 @@ class GumbelPIMC(PIMC):
         results = search_batched(searches, worlds, simulations)
         cfg = self.config
         combined = combine_worlds([r.statistics for r in results], cfg.c_visit, cfg.c_scale,
-                                  state.game.info.return_range if cfg.rescale == "range" else None, cfg.magnet)
+                                  value_range(cfg, state.game), cfg.magnet)
         counts, votes = tally(results)
         index = {a: i for i, a in enumerate(combined.actions)}
         score = combined.gumbel + combined.logits + combined.sigma

@@ -220,7 +220,7 @@ class PUCT:
         self._clean_root_priors: tuple[PUCTNode, dict[int, float]] | None = None
         self._gumbel = None  # the GumbelRoot of the current search (config.root == "gumbel")
         self._budget = 0
-        self._worlds: tuple[list[State], np.ndarray] | None = None  # belief-weighted candidates (config.beliefs)
+        self._worlds: tuple[list[State], np.ndarray] | None = None  # candidates, cumulative weights (beliefs)
         self.root_gumbel: dict[int, float] | None = None
 
     # ---- one decision -------------------------------------------------------
@@ -251,8 +251,10 @@ class PUCT:
         if ismcts:
             self.root.key = state.information_state(observer)
             self._state = state  # only ever resampled, never cloned
-            self._worlds = (BeliefSampler(self.evaluator, self.config.beliefs).weighted(state, observer, self._rng)
-                            if self.config.beliefs else None)
+            self._worlds = None
+            if self.config.beliefs:
+                worlds, weight = BeliefSampler(self.evaluator, self.config.beliefs).weighted(state, observer, self._rng)
+                self._worlds = worlds, np.cumsum(weight)
         else:
             self._state = state.clone()  # the root state, kept for reuse
         self._budget = self.config.simulations if simulations is None else simulations
@@ -297,9 +299,10 @@ class PUCT:
     # ---- selection -------------------------------------------------------------------
     def _new_world(self) -> State:
         if self._ismcts:
-            if self._worlds is not None:
-                worlds, weight = self._worlds
-                return worlds[int(self._rng.choice(len(worlds), p=weight))].clone()
+            if self._worlds is not None:  # a belief-weighted candidate, by its cumulative weight
+                worlds, cumulative = self._worlds
+                at = int(np.searchsorted(cumulative, self._rng.random() * cumulative[-1], side="right"))
+                return worlds[min(at, len(worlds) - 1)].clone()
             return self._state.resample_hidden(self._observer, self._rng)
         return self._state.clone()
 
@@ -423,7 +426,7 @@ class PUCT:
 
     def _expand_gumbel_root(self, node: PUCTNode, legal: list[int], prior: np.ndarray) -> None:
         """Children: the ``gumbel_m`` actions of largest ``g + log prior`` (no Dirichlet noise)."""
-        from selfplay.search.gumbel import GumbelRoot  # gumbel builds on determinize, which imports this module
+        from selfplay.search.gumbel import GumbelRoot, value_range  # gumbel builds on determinize, which imports this module
 
         cfg = self.config
         if self.root_gumbel is not None:
@@ -433,7 +436,7 @@ class PUCT:
         total = prior.sum()
         pi = prior / total if total > 0 else np.full(len(legal), 1.0 / len(legal))
         self._gumbel = GumbelRoot(legal, pi, g, cfg.gumbel_m, self._budget, cfg.c_visit, cfg.c_scale,
-                                  self._state.game.info.return_range if cfg.rescale == "range" else None, cfg.magnet)
+                                  value_range(cfg, self._state.game), cfg.magnet)
         self._gumbel.player = node.player
         num_players = len(node.value_sum)
         for i in self._gumbel.considered:

@@ -335,19 +335,15 @@ class DouDizhuState(State):
         kitty = format_hand(self._kitty) if self._landlord >= 0 else "?"
         return f"seat {player} deal {self._deal_no} hand {format_hand(self._hands[player])} kitty {kitty} | {moves}"
 
-    def past_decisions(self) -> list[tuple["DouDizhuState", int]]:
-        """This deal's decisions from its start: every seat's hand then is what it holds plus
-        what it played (the landlord's less the kitty)."""
-        replay = self.clone()
+    def _replay(self) -> tuple["DouDizhuState", list[int]]:
+        """This deal from its start: every seat's hand then is what it holds plus what it
+        played (the landlord's less the kitty)."""
+        start = self.clone()
         hands = [h + p for h, p in zip(self._hands, self._played)]
         if self._landlord >= 0:
             hands[self._landlord] -= self._kitty
-        replay._start_deal(hands, self._kitty)
-        decisions = []
-        for action in self._history:
-            decisions.append((replay.clone(), action))
-            replay._apply(action)
-        return decisions
+        start._start_deal(hands, self._kitty)
+        return start, self._history[:]
 
     def resample_hidden(self, player: int, rng: np.random.Generator) -> "DouDizhuState":
         """A full state ``player`` cannot tell from this one: the cards it cannot

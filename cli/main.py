@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import tempfile
+from pathlib import Path
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -327,10 +328,13 @@ def exploitability_command(game_name, specs, as_json, league_dir) -> None:
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A learner hyper-parameter (repeatable), e.g. --set simulations=100 --set hidden=256x256; "
                    "with --resume, only those safe mid-run (docs/cli.md).")
+@click.option("--init", "init", type=click.Path(dir_okay=False), default=None, metavar="CHECKPOINT",
+              help="az: start a new run from this checkpoint (DMC: its Q-values become the first logits and "
+                   "values; az: its network goes on under the new settings).")
 @config_option
 @click.pass_context
 def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, device, objective, seed, resume,
-                  snapshot_minutes, snapshot_frames, options, settings) -> None:
+                  snapshot_minutes, snapshot_frames, options, settings, init) -> None:
     """Train an agent by self-play; checkpoints land in OUT (an agent spec).
 
     OUT/config.json records the resolved options, the seed, the package versions,
@@ -343,6 +347,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
       selfplay train doudizhu --out runs/ddz --minutes 180 --resume    # continue it
       selfplay train tictactoe --learner az --out runs/ttt --minutes 10
       selfplay train connect4 --learner az --out runs/c4 --set simulations=100    # a hyper-parameter
+      selfplay train doudizhu --learner az --out runs/ddz-az --init models/doudizhu-dmc.pt
       selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
 
     \b
@@ -361,12 +366,19 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
     config, changes = learner_config(module, settings)
     if snapshot_minutes and snapshot_frames:
         raise UserError("give --snapshot-minutes or --snapshot-frames, not both")
+    if init is not None and learner != "az":
+        raise UserError("--init starts az runs (from a DMC or az checkpoint); dmc has no warm start")
+    if init is not None and resume:
+        raise UserError("--init starts a new run; --resume continues one from its own checkpoint")
+    if init is not None and not Path(init).is_file():
+        raise UserError(f"--init {init}: no such file")
     try:
         with invocation(ctx), dmc.live_status() as show:
             path = module.train(config, game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
                                 objective=objective, seed=seed, resume=resume, on_metrics=show,
                                 game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes,
-                                snapshot_frames=snapshot_frames, device=device, changes=changes)
+                                snapshot_frames=snapshot_frames, device=device, changes=changes,
+                                **({"init": init} if init is not None else {}))
     except (CheckpointError, dmc.RunExistsError, DirectoryInUse, ValueError, OSError) as err:
         raise UserError(str(err)) from None
     console.print(f"checkpoint: {path}")

@@ -37,6 +37,7 @@ class NetConfig:
     history_dim: int = 0  # features per history step; 0: no history, no LSTM
     lstm_hidden: int = 128
     mlp: tuple[int, ...] = (512, 512, 512, 512, 512)
+    outputs: int = 1  # values per move row: DMC's Q; az's logit and the returns after the move (``MoveModel``)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "mlp": list(self.mlp)}
@@ -66,7 +67,7 @@ class QNet(nn.Module):
         layers: list[nn.Module] = []
         for a, b in zip(config.mlp, config.mlp[1:]):
             layers += [nn.ReLU(), nn.Linear(a, b)]
-        layers += [nn.ReLU(), nn.Linear(config.mlp[-1], 1)]
+        layers += [nn.ReLU(), nn.Linear(config.mlp[-1], config.outputs)]
         self.body = nn.Sequential(*layers)
 
     def context(self, state: torch.Tensor, history: torch.Tensor | None) -> torch.Tensor:
@@ -78,12 +79,15 @@ class QNet(nn.Module):
 
     def forward(self, state: torch.Tensor, history: torch.Tensor | None, moves: torch.Tensor,
                 owner: torch.Tensor | None = None, *, row_exact: bool = False) -> torch.Tensor:
-        """Q of each move row, shape ``(R,)``. ``row_exact``: take the one-unit output layer
-        as a two-unit one (a matrix product rather than a matrix-vector one, whose rounding
-        depends on the number of rows), for ``decision_q_values``."""
+        """Q of each move row, shape ``(R,)`` (``(R, outputs)`` with several outputs).
+        ``row_exact``: take a one-unit output layer as a two-unit one (a matrix product rather
+        than a matrix-vector one, whose rounding depends on the number of rows), for
+        ``decision_rows``."""
         ctx = self.context(state, history)
         if owner is not None:
             ctx = ctx.index_select(0, owner)
+        if self.config.outputs > 1:
+            return self.body(ctx + self.move_in(moves))
         if not row_exact:
             return self.body(ctx + self.move_in(moves)).squeeze(1)
         hidden, out = self.body[:-1](ctx + self.move_in(moves)), self.body[-1]
@@ -98,11 +102,17 @@ class QNet(nn.Module):
 MIN_ROWS = 8
 
 
-@torch.inference_mode()
 def decision_q_values(net: QNet, decisions: Sequence[tuple]) -> list[np.ndarray]:
     """Q of every legal move of each decision ``(state, history or None, moves)``
     (an encoder's output), float32, from one forward pass in the net's dtype; the same
     values for a decision whatever the other decisions (see ``MIN_ROWS``)."""
+    return decision_rows(net, decisions)
+
+
+@torch.inference_mode()
+def decision_rows(net: QNet, decisions: Sequence[tuple]) -> list[np.ndarray]:
+    """``decision_q_values`` for any number of outputs: per decision ``(num_legal,)``
+    with one output, ``(num_legal, outputs)`` with several."""
     first = next(net.parameters())
     dt, dev = first.dtype, first.device
     counts = [len(d[2]) for d in decisions]

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,9 +18,8 @@ from selfplay import arena
 from selfplay.agents import AgentSpecError, load
 from selfplay.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
 from selfplay.games import make
-from selfplay.learners.az import AZAgent, AZConfig, InlineSelfPlay, load_agent, net_config, train
+from selfplay.learners.az import AZAgent, AZConfig, InlineSelfPlay, load_agent, new_model, train
 from selfplay.learners.dmc import RunExistsError
-from selfplay.nets import PolicyValueNet
 from selfplay.search.minimax import MinimaxAgent
 
 SCRIPT = Path(sys.executable).parent / "selfplay"  # the console script of the venv running the tests
@@ -93,11 +93,13 @@ def test_az_learns_tictactoe_well_enough_to_hold_minimax(tmp_path):
 def test_inline_self_play_records_visit_distributions_and_game_returns():
     game = make("tictactoe")
     torch.manual_seed(0)
-    net = PolicyValueNet(net_config(game, TINY))
-    source = InlineSelfPlay(game, net, TINY, seed=5)
+    source = InlineSelfPlay(game, new_model(game, TINY), TINY, seed=5)
     batch = source.get(timeout=0.1)
     assert len(batch) >= TINY.send_decisions and batch.episodes >= 1
-    assert batch.obs.shape == (len(batch), 27) and batch.policy.shape == (len(batch), 9)
+    obs, policy, value, weight = (np.stack(c) for c in zip(*batch.rows))
+    batch = SimpleNamespace(obs=obs, policy=policy, value=value, episodes=batch.episodes)
+    assert (weight == 1).all()  # every move searched in full (a forced one: its certain target)
+    assert obs.shape == (len(obs), 27) and policy.shape == (len(obs), 9)
     np.testing.assert_allclose(batch.policy.sum(axis=1), 1.0, rtol=1e-5)
     empty = batch.obs.reshape(-1, 3, 9)[:, 2]  # the empty-cell plane of the mover's observation
     assert np.all(batch.policy[empty == 0] == 0)  # visits only on legal moves
@@ -107,24 +109,26 @@ def test_inline_self_play_records_visit_distributions_and_game_returns():
     # start on the empty board
     starts = np.flatnonzero(empty.sum(axis=1) == 9)
     assert len(starts) == batch.episodes and starts[0] == 0
-    lengths = np.diff([*starts, len(batch)])
+    lengths = np.diff([*starts, len(obs)])
     assert np.all((lengths >= 5) & (lengths <= 9)), lengths
-    for a, b in zip(starts, [*starts[1:], len(batch)]):
+    for a, b in zip(starts, [*starts[1:], len(obs)]):
         assert (batch.value[a:b] == batch.value[a]).all()
 
 
 def test_inline_self_play_plays_with_its_own_copy_until_published():
     game = make("tictactoe")
     torch.manual_seed(0)
-    net = PolicyValueNet(net_config(game, TINY))
-    source = InlineSelfPlay(game, net, TINY, seed=0)
-    assert source.net is not net and same_weights(source.net.state_dict(), net.state_dict())
+    model = new_model(game, TINY)
+    net = model.nets[0]
+    source = InlineSelfPlay(game, model, TINY, seed=0)
+    mine = source.model.nets[0]
+    assert mine is not net and same_weights(mine.state_dict(), net.state_dict())
     with torch.no_grad():
         for p in net.parameters():
             p.add_(1.0)
-    assert not same_weights(source.net.state_dict(), net.state_dict())
+    assert not same_weights(mine.state_dict(), net.state_dict())
     source.publish([net])
-    assert same_weights(source.net.state_dict(), net.state_dict())
+    assert same_weights(mine.state_dict(), net.state_dict())
 
 
 # ---- reproducibility --------------------------------------------------------------------------
@@ -229,10 +233,10 @@ def test_a_checkpoint_of_another_game_is_a_clear_error(run_dir, tmp_path):
     assert "does not fit" in one_line(err)
 
 
-def test_az_refuses_doudizhu_before_making_a_run_directory(tmp_path):
+def test_a_flat_network_for_doudizhu_is_refused_before_making_a_run_directory(tmp_path):
     make("doudizhu")  # the rules engine is part of the package: if it does not load, that is a failure
-    with pytest.raises(ValueError, match="too many") as err:
-        train(TINY, "doudizhu", tmp_path / "ddz", frames=10, actors=0)
+    with pytest.raises(ValueError, match="too many for a flat policy head") as err:
+        train(replace(TINY, network="flat"), "doudizhu", tmp_path / "ddz", frames=10, actors=0)
     one_line(err)
     assert not (tmp_path / "ddz").exists()
 
@@ -250,7 +254,7 @@ def test_the_agent_takes_a_win_and_blocks_a_threat_even_untrained():
     block of the opponent's win in one whatever the network says."""
     game = make("tictactoe")
     torch.manual_seed(0)
-    agent = AZAgent(PolicyValueNet(net_config(game, TINY)), AZConfig(simulations=64).search(noise=False))
+    agent = AZAgent(new_model(game, TINY), AZConfig(simulations=64).search(noise=False))
     for moves, best in (([0, 3, 1, 4], 2),  # X wins at 2
                         ([0, 3, 1, 4, 8], 5),  # O wins at 5 (rather than block 2)
                         ([0, 4, 1], 2)):  # O blocks at 2
@@ -299,16 +303,15 @@ def test_replay_of_the_run_keeps_a_uniform_sample_of_every_decision():
     from selfplay.learners.az import Decisions, Replay
 
     def decisions(start, n):
-        return Decisions(np.arange(start, start + n, dtype=np.float32)[:, None], np.ones((n, 2), np.float32),
-                         np.zeros((n, 2), np.float32))
+        return Decisions([(float(i),) for i in range(start, start + n)])
 
     kept = {}
     for keep in ("recent", "run"):
-        replay = Replay(500, 1, 2, 2, keep, np.random.default_rng(0))
+        replay = Replay(500, keep, np.random.default_rng(0))
         for start in range(0, 20_000, 256):
             replay.add(decisions(start, min(256, 20_000 - start)))
         assert replay.count == 500 and replay.seen == 20_000
-        kept[keep] = replay.obs[:, 0]
+        kept[keep] = np.array([row[0] for row in replay.rows])
     assert sorted(kept["recent"]) == list(range(19_500, 20_000))
     run = kept["run"]
     assert len(set(run.tolist())) == 500 and abs(run.mean() - 10_000) < 3 * 5774 / np.sqrt(500)

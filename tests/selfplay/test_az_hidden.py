@@ -78,14 +78,13 @@ def test_self_play_search_sees_only_what_the_mover_has_seen(name, worlds, root, 
 
 def test_self_play_builds_its_searches_with_that_function():
     """``SelfPlay`` (the actors) searches with ``make_search``'s searches: ISMCTS or PIMC."""
-    from selfplay.nets import PolicyValueNet
-    from selfplay.learners.az import net_config
+    from selfplay.learners.az import new_model
     from selfplay.search.determinize import PIMC
     from selfplay.search.puct import PUCT
 
     game = make("leduc")
     for worlds, kind in ((0, PUCT), (3, PIMC)):
         config = AZConfig(games_per_actor=2, pimc_worlds=worlds)
-        actor = SelfPlay(game, PolicyValueNet(net_config(game, config)), config, seed=0)
+        actor = SelfPlay(game, new_model(game, config), config, seed=0)
         assert all(isinstance(s, kind) for s in actor.searches)
         assert all(s.mode == "auto" for s in actor.searches if isinstance(s, PUCT))  # auto: ISMCTS on leduc

@@ -2,6 +2,8 @@
 policy network's exploitability far below uniform random's (0.4583), and the same run with a
 no-op learn step does not. (docs/az.md: the longer runs and what limits them.)"""
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -23,16 +25,22 @@ def one_thread():
     torch.set_num_threads(before)
 
 
-def run(tmp_path, name):
+def run(tmp_path, name, network):
     game = make("kuhn")
-    path = train(KUHN, "kuhn", tmp_path / name, frames=5000, actors=0, seed=0)
+    path = train(replace(KUHN, network=network), "kuhn", tmp_path / name, frames=5000, actors=0, seed=0)
     return exploitability(game, load_agent(path, game, simulations=0))
 
 
-def test_az_learns_kuhn_well_below_uniform_and_a_no_op_learner_does_not(tmp_path, monkeypatch):
-    learned = run(tmp_path, "trained")
+@pytest.mark.parametrize("network", ["flat", "moves"])
+def test_az_learns_kuhn_well_below_uniform_and_a_no_op_learner_does_not(tmp_path, monkeypatch, network):
+    """Both networks: the flat policy head, and DouDizhu's move network (a row per legal move).
+    The move network learns Kuhn more slowly in these 5,000 decisions (a network per seat, each
+    with half the data; values learned through the move played only): 0.31 on 2026-12-02, the
+    flat head about 0.15, a no-op learner 0.46."""
+    bound = 0.5 if network == "flat" else 0.75
+    learned = run(tmp_path, "trained", network)
     monkeypatch.setattr(az, "learn_step", lambda net, optimizer, batch: (0.0, 0.0))
-    frozen = run(tmp_path, "frozen")
+    frozen = run(tmp_path, "frozen", network)
     print(f"\nexploitability: trained {learned:.4f}, no learning {frozen:.4f}, uniform {UNIFORM:.4f}")
-    assert learned < 0.5 * UNIFORM, (learned, frozen)
+    assert learned < bound * UNIFORM, (learned, frozen)
     assert frozen > 0.75 * UNIFORM, (learned, frozen)

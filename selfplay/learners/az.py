@@ -18,8 +18,10 @@ weights; the run directory (``config.json``, ``metrics.jsonl``,
 ``checkpoint.pt``, ``snapshots/``) and checkpoint format; ``--resume``.
 ``actors=0`` plays inside the learner, reproducibly.
 
-For games whose action count a policy head can hold (not DouDizhu's 27,472;
-issue 14). Values are learned on each game's declared ``return_range``. On
+Two networks behind one interface (``selfplay.learners.az_models``): a flat
+policy head for games whose action count it can hold, and the move network
+(a row per legal move, DMC's Q-network shape) for DouDizhu's 27,472; a run can
+start from a DMC or az checkpoint (``warm_start``). Values are learned on each game's declared ``return_range``. On
 hidden information the search sees only the mover's view (ISMCTS or PIMC over
 ``resample_hidden`` worlds); the poker recipe (docs/az.md) adds the Gumbel
 root and target, opponents that follow their policy at their own view

@@ -43,7 +43,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from selfplay.actors import ActorPool, OpponentPlan, Outcome, PlanRelay, Seating, SharedWeights, serve
 from selfplay.arena import derive_seed

@@ -54,13 +54,13 @@ def az_config(settings: list[str]):
 def measure_decisions(config, actors: int, seconds: float, warmup: float) -> float:
     from selfplay.actors import ActorPool
     from selfplay.games import make
-    from selfplay.learners.az import AZActorSettings, az_actor_main, new_model, resolved
+    from selfplay.learners.az import AZActorSettings, build_az_actor, new_model, resolved
 
     game = make("doudizhu")
     config = resolved(config, game)
     model = new_model(game, config)
     settings = AZActorSettings("doudizhu", dict(game.info.options), [n.config for n in model.nets], config)
-    pool = ActorPool(actors, [1000 + i for i in range(actors)], settings, model.nets, main=az_actor_main)
+    pool = ActorPool(actors, [1000 + i for i in range(actors)], settings, model.nets, build_az_actor)
     try:
         pool.publish(model.nets)
         end_warmup = time.monotonic() + warmup

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from selfplay.cli.backend_option import backend_options
 from selfplay.cli.completion import complete_game
 from selfplay.cli.config_file import config_option
 from selfplay.league.store import LeagueError, LeagueStore
@@ -102,7 +103,7 @@ def status_command(directory: str, as_json: bool) -> None:
 @click.option("--dir", "directory", type=click.Path(file_okay=False), required=True,
               help="League directory (created; run again to resume).")
 @click.option("--learner", type=click.Choice(["dmc", "az"]), default="dmc", show_default=True,
-              help="dmc: Deep Monte-Carlo; az: AlphaZero-style learning from search (not DouDizhu).")
+              help="dmc: Deep Monte-Carlo; az: AlphaZero-style learning from search.")
 @click.option("--minutes", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Training time in all, across resumes [default: until Ctrl-C].")
 @click.option("--frames", type=click.IntRange(min=1), default=None, help="Or stop after this many frames.")
@@ -127,10 +128,12 @@ def status_command(directory: str, as_json: bool) -> None:
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
 @click.option("--set", "settings", multiple=True, metavar="KEY=VALUE",
               help="A learner hyper-parameter (repeatable), as `selfplay train --set`.")
+@backend_options
 @config_option
 @click.pass_context
 def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking, snapshot_minutes, snapshot_frames,
-                actors, device, objective, baselines, eval_decks, final_eval_seconds, seed, options, settings) -> None:
+                actors, device, objective, baselines, eval_decks, final_eval_seconds, seed, options, settings,
+                backend) -> None:
     """Train a learner against itself and its past, snapshot it, and rate everyone.
 
     Ctrl-C stops cleanly with everything written; running the same command again
@@ -145,6 +148,7 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
       selfplay league run leduc --dir runs/lg --frames 200000 --snapshot-frames 50000   # by work, not time
       selfplay league run kuhn --dir runs/kuhn --learner az --set magnet=1 --minutes 5     # a hyper-parameter
       selfplay league run --config examples/league-doudizhu.toml --minutes 60
+      selfplay league run doudizhu --dir runs/league --actors 30 --backend ray --address auto   # docs/ray.md
 
     \b
     A config file holds any of the options, named as the flags:
@@ -175,10 +179,10 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
                                evaluation=EvaluationConfig(decks=eval_decks),
                                final_eval_seconds=final_eval_seconds, settings=changes)
     try:
-        with main.invocation(ctx), dmc.live_status() as show:
+        with main.invocation(ctx), backend.session(), dmc.live_status() as show:
             store = loop.run(game_name, directory, minutes=minutes, frames=frames, config=config,
-                             game_options=dict(game.info.options), on_metrics=show)
-    except (LeagueError, CheckpointError, DirectoryInUse, ValueError, OSError) as err:
+                             game_options=dict(game.info.options), on_metrics=show, backend=backend)
+    except (BackendError, LeagueError, CheckpointError, DirectoryInUse, ValueError, OSError) as err:
         raise main.UserError(str(err)) from None
     with store:
         main.console.print(f"league {directory}: {len(store.players('snapshot'))} snapshots, "

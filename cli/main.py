@@ -20,8 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from selfplay import __version__, arena, provenance
 from selfplay.agents import OTHER_SPECS, REGISTRY, AgentSpecError, load, parse_spec
+from selfplay.backends import BackendError
 from selfplay.cli import tables
 from selfplay.cli.completion import complete_game
+from selfplay.cli.backend_option import backend_options
 from selfplay.cli.config_file import config_option
 from selfplay.games import UnknownGameError, make, names
 
@@ -224,13 +226,15 @@ def agents_command(as_json: bool) -> None:
 @click.option("--decks", type=click.IntRange(min=1), default=None,
               help="Instead of --games: deals, each played once per seat rotation.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of every deal and agent.")
-@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Worker processes (ray: tasks at a time).")
 @click.option("--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="A game option (repeatable).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None, metavar="PATH",
               help="Also write the results (every game, the statistics) as JSON; - prints them instead of the table.")
 @click.option("--league", "league_dir", type=click.Path(file_okay=False), default=None,
               help="A league directory: then --agent snapshot:NAME (or snapshot:best, snapshot:latest) names its snapshots.")
-def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path, league_dir) -> None:
+@backend_options
+def tournament_command(game_name, specs, games, decks, seed, workers, options, json_path, league_dir, backend) -> None:
     """Play agents against each other and print who won, with 95% intervals.
 
     \b
@@ -238,6 +242,7 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
       selfplay tournament connect4 --agent mcts:sims=200 --agent random --games 50
       selfplay tournament doudizhu --league runs/league -a snapshot:best -a rlcard-rule --decks 1000
       selfplay tournament kuhn -a random -a random --games 1000 --json results.json
+      selfplay tournament doudizhu -a models/doudizhu-dmc.pt -a rlcard-rule --decks 10000 --backend ray -j 16
     """
     game = build_game(game_name, options)
     specs = resolve_league_specs(specs, league_dir, game_name)
@@ -250,11 +255,13 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
     try:
         agents = [load(spec, game) for spec in specs]
         total = len(arena.schedule(len(game.info.teams), games, decks))
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                      console=Console(stderr=True), transient=True) as bar:
+        with backend.session(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                         TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(f"{game.name}", total=total)
             result = arena.play(game, agents, games=games, decks=decks, seed=seed, workers=workers,
-                                on_result=lambda _: bar.advance(task))
+                                on_result=lambda _: bar.advance(task), backend=backend)
+    except BackendError as err:
+        raise UserError(str(err)) from None
     except (AgentSpecError, ValueError) as err:
         raise UserError(str(err)) from None
     data = result.to_json() | {"seed": seed}
@@ -331,10 +338,11 @@ def exploitability_command(game_name, specs, as_json, league_dir) -> None:
 @click.option("--init", "init", type=click.Path(dir_okay=False), default=None, metavar="CHECKPOINT",
               help="az: start a new run from this checkpoint (DMC: its Q-values become the first logits and "
                    "values; az: its network goes on under the new settings).")
+@backend_options
 @config_option
 @click.pass_context
 def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, device, objective, seed, resume,
-                  snapshot_minutes, snapshot_frames, options, settings, init) -> None:
+                  snapshot_minutes, snapshot_frames, options, settings, init, backend) -> None:
     """Train an agent by self-play; checkpoints land in OUT (an agent spec).
 
     OUT/config.json records the resolved options, the seed, the package versions,
@@ -349,6 +357,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
       selfplay train connect4 --learner az --out runs/c4 --set simulations=100    # a hyper-parameter
       selfplay train doudizhu --learner az --out runs/ddz-az --init models/doudizhu-dmc.pt
       selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
+      selfplay train doudizhu --out runs/ddz --actors 30 --backend ray --address auto   # on a Ray cluster
 
     \b
     A config file holds any of the options, named as the flags:
@@ -373,13 +382,13 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
     if init is not None and not Path(init).is_file():
         raise UserError(f"--init {init}: no such file")
     try:
-        with invocation(ctx), dmc.live_status() as show:
+        with invocation(ctx), backend.session(), dmc.live_status() as show:
             path = module.train(config, game_name, out_dir, minutes=minutes, frames=frames, actors=actors,
                                 objective=objective, seed=seed, resume=resume, on_metrics=show,
                                 game_options=dict(game.info.options), snapshot_minutes=snapshot_minutes,
-                                snapshot_frames=snapshot_frames, device=device, changes=changes,
+                                snapshot_frames=snapshot_frames, device=device, changes=changes, backend=backend,
                                 **({"init": init} if init is not None else {}))
-    except (CheckpointError, dmc.RunExistsError, DirectoryInUse, ValueError, OSError) as err:
+    except (BackendError, CheckpointError, dmc.RunExistsError, DirectoryInUse, ValueError, OSError) as err:
         raise UserError(str(err)) from None
     console.print(f"checkpoint: {path}")
 

@@ -94,6 +94,14 @@ def _sd(fit: Fit | None, player: Hashable) -> float:
     return fit.players[player].sd
 
 
+@dataclass(frozen=True)
+class Pairing:
+    """One evaluation round to play: two players and the seed of its deals."""
+
+    players: tuple[Player, Player]
+    seed: int
+
+
 class Evaluator:
     """Plays evaluation rounds for one league directory (its own store connection)."""
 
@@ -106,8 +114,10 @@ class Evaluator:
         self.fit: Fit | None = None
         self.rounds = 0
         self.fitted_players = 0
+        self.games_before = self.store.match_count("eval")  # at opening: seeds of rounds since count on from it
 
-    def _agent(self, player: Player):
+    def agent(self, player: Player):
+        """The player's agent, loaded once."""
         if player.id not in self.agents:
             self.agents[player.id] = load(self.store.agent_spec(player), self.game)
         return self.agents[player.id]
@@ -121,23 +131,35 @@ class Evaluator:
         self.store.save_ratings(self.fit)
         return self.fit
 
-    def play_round(self) -> int:
-        """One pairing for ``decks`` deals, recorded; the number of games (0: fewer than two players)."""
+    def next_pairing(self) -> Pairing | None:
+        """The next round's two players and deal seed (None: fewer than two players)."""
         players = self.store.players()
         if len(players) < 2:
-            return 0
+            return None
         if len(players) != self.fitted_players or self.rounds % self.config.refit_rounds == 0:
             self.refit()
             self.fitted_players = len(players)
         by_name = {p.name: p for p in players}
         a, b = choose_pairing([p.name for p in players], self.fit, self.store.results(), self.config)
         pa, pb = by_name[a], by_name[b]
-        # a new seed per round (the store's match count moves with every round, across restarts)
-        seed = derive_seed(self.seed, 7, self.store.match_count("eval"), pa.id, pb.id)
-        result = arena.play(self.game, [self._agent(pa), self._agent(pb)], decks=self.config.decks, seed=seed,
-                            openings=self.openings)
-        self.store.record_matches(result.records, [pa.id, pb.id], source="eval")
+        # a new seed per round, also for rounds in flight at once and across restarts: the games
+        # stored before this evaluator opened, plus the rounds it has started since
+        seed = derive_seed(self.seed, 7, self.games_before + self.rounds, pa.id, pb.id)
         self.rounds += 1
+        return Pairing((pa, pb), seed)
+
+    def record(self, pairing: Pairing, records) -> None:
+        """A finished round's games, in one transaction."""
+        self.store.record_matches(records, [p.id for p in pairing.players], source="eval")
+
+    def play_round(self) -> int:
+        """One pairing for ``decks`` deals, recorded; the number of games (0: fewer than two players)."""
+        pairing = self.next_pairing()
+        if pairing is None:
+            return 0
+        result = arena.play(self.game, [self.agent(p) for p in pairing.players], decks=self.config.decks,
+                            seed=pairing.seed, openings=self.openings)
+        self.record(pairing, result.records)
         return len(result.records)
 
     def close(self) -> None:

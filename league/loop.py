@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import re
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -44,6 +45,7 @@ import numpy as np
 from selfplay.actors import OpponentPlan, Outcome
 from selfplay.agents import default_agent, load
 from selfplay.arena import derive_seed
+from selfplay.backends import LOCAL, Backend
 from selfplay.checkpoints import export, load_checkpoint
 from selfplay.learners.rundir import CHECKPOINT, Schedule, frames_label, snapshot_path
 from selfplay.league.evaluation import EvaluationConfig, Evaluator, evaluation_main, rated_games
@@ -199,9 +201,12 @@ def write_json_atomic(path: Path, data: object) -> None:
 
 def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None = None, frames: int | None = None,
         config: LeagueConfig = LeagueConfig(), game_options: dict | None = None,
-        on_metrics: Callable[[dict], None] | None = None) -> LeagueStore:
+        on_metrics: Callable[[dict], None] | None = None, backend: Backend = LOCAL) -> LeagueStore:
     """Run (or resume) the league in ``directory`` until ``minutes`` of training or ``frames``
-    (totals over all resumes) or Ctrl-C; see the module docstring. Returns the open store."""
+    (totals over all resumes) or Ctrl-C; see the module docstring. Returns the open store.
+    ``backend``: where the actors and the evaluation matches run; on Ray the evaluation
+    scheduler is a thread of this process, its matches Ray tasks, and this process is
+    still the only one that opens the database."""
     from selfplay.learners import az, dmc
 
     learners = {"dmc": (dmc, dmc.DMCConfig), "az": (az, az.AZConfig)}
@@ -210,10 +215,12 @@ def run(game_name: str, directory: str | os.PathLike, *, minutes: float | None =
     module, learner_config = learners[config.learner]
     root = Path(directory)
     with exclusive(root, "selfplay league run"):
-        return _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics)
+        return _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics,
+                    backend)
 
 
-def _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics) -> LeagueStore:
+def _run(module, learner_config, game_name, root, minutes, frames, config, game_options, on_metrics,
+         backend) -> LeagueStore:
     store = LeagueStore.open_or_create(root, game_name, game_options)
     try:
         if config.baselines is None:
@@ -232,11 +239,7 @@ def _run(module, learner_config, game_name, root, minutes, frames, config, game_
         run_dir = root / RUN_DIR
         league.sync_snapshots(run_dir / "snapshots")
 
-        ctx = multiprocessing.get_context("fork")
-        stop = ctx.Event()
-        evaluator = ctx.Process(target=evaluation_main, name="selfplay-league-eval",
-                                args=(str(root), derive_seed(config.seed, 13), config.evaluation, stop), daemon=True)
-        evaluator.start()
+        evaluator, stop = _start_evaluation(root, config, backend)
         interrupted = False
         try:
             final = module.train(learner_config(**config.settings), game_name, run_dir, minutes=minutes, frames=frames,
@@ -244,7 +247,7 @@ def _run(module, learner_config, game_name, root, minutes, frames, config, game_
                                  resume=(run_dir / CHECKPOINT).exists(), on_metrics=league.on_metrics,
                                  game_options=store.game_options, snapshot_minutes=config.snapshot_minutes,
                                  snapshot_frames=config.snapshot_frames, league=league, device=config.device,
-                                 changes=config.settings)
+                                 changes=config.settings, backend=backend)
             trained = load_checkpoint(final)
             interrupted = not _reached(trained, minutes, frames)
             last = store.latest_snapshot()
@@ -254,13 +257,13 @@ def _run(module, learner_config, game_name, root, minutes, frames, config, game_
                 export(final, snapshot_path(run_dir, label), half=False)
                 league.sync_snapshots(run_dir / "snapshots")
             if not interrupted:
-                _top_up(root, config, league)
+                _top_up(root, config, league, backend)
         except KeyboardInterrupt:
             interrupted = True
         finally:
             stop.set()
             evaluator.join(timeout=60)
-            if evaluator.is_alive():
+            if evaluator.is_alive() and not backend.is_ray:
                 evaluator.kill()
                 evaluator.join()
         final_fit = Evaluator(root, config.seed, config.evaluation)
@@ -281,17 +284,70 @@ def _reached(checkpoint: dict, minutes: float | None, frames: int | None) -> boo
     return minutes is not None and float(checkpoint["elapsed_seconds"]) >= minutes * 60 - 1.0
 
 
-def _top_up(root: Path, config: LeagueConfig, league: League) -> None:
-    """After training: evaluation rounds (in this process) until every player has
-    ``min_games`` rated games or ``final_eval_seconds`` pass."""
+class EvaluationThread(threading.Thread):
+    """The evaluation scheduler of a league on Ray, in a thread of the driver; ``join``
+    raises what ended it early."""
+
+    def __init__(self, directory: str, seed: int, config: EvaluationConfig, stop: threading.Event) -> None:
+        super().__init__(name="selfplay-league-eval", daemon=True)
+        self.args, self.error = (directory, seed, config, stop), None
+
+    def run(self) -> None:
+        from selfplay.backends import ray_cluster
+
+        try:
+            ray_cluster.evaluate(*self.args)
+        except BaseException as err:  # noqa: BLE001 (raised again by join)
+            self.error = err
+
+    def join(self, timeout: float | None = None) -> None:
+        super().join(timeout)
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+def _start_evaluation(root: Path, config: LeagueConfig, backend: Backend):
+    """The evaluation scheduler during training, and the event that stops it: a process of
+    its own (local), or a thread of this one whose matches are Ray tasks (ray)."""
+    seed = derive_seed(config.seed, 13)
+    if backend.is_ray:
+        stop = threading.Event()
+        worker = EvaluationThread(str(root), seed, config.evaluation, stop)
+    else:
+        ctx = multiprocessing.get_context("fork")
+        stop = ctx.Event()
+        worker = ctx.Process(target=evaluation_main, name="selfplay-league-eval",
+                             args=(str(root), seed, config.evaluation, stop), daemon=True)
+    worker.start()
+    return worker, stop
+
+
+def _top_up(root: Path, config: LeagueConfig, league: League, backend: Backend) -> None:
+    """After training: evaluation rounds until every player has ``min_games`` rated games
+    or ``final_eval_seconds`` pass (in this process; on Ray, as tasks)."""
     league.write_status("evaluating")
-    evaluator = Evaluator(root, derive_seed(config.seed, 17), config.evaluation)
+    seed = derive_seed(config.seed, 17)
+
+    def done(store: LeagueStore) -> bool:
+        games = rated_games([p.name for p in store.players()], store.results())
+        return min(games.values()) >= config.evaluation.min_games or time.monotonic() >= deadline
+
     deadline = time.monotonic() + config.final_eval_seconds
+    if backend.is_ray:
+        stop = threading.Event()
+        worker = EvaluationThread(str(root), seed, config.evaluation, stop)
+        worker.start()
+        with LeagueStore.open(root) as store:
+            while not done(store) and worker.is_alive():
+                stop.wait(1.0)
+                league.write_status("evaluating")
+        stop.set()
+        worker.join()
+        return
+    evaluator = Evaluator(root, seed, config.evaluation)
     try:
-        while time.monotonic() < deadline:
-            games = rated_games([p.name for p in evaluator.store.players()], evaluator.store.results())
-            if min(games.values()) >= config.evaluation.min_games:
-                break
+        while not done(evaluator.store):
             evaluator.play_round()
             league.write_status("evaluating")
     finally:

@@ -105,10 +105,13 @@ class OpponentPlan:
 class Seating:
     """Who sits where in an actor's next games: the latest ``OpponentPlan`` (none: pure
     self-play) and its opponents' agents, loaded on first use and kept while a plan or
-    a game under way names them (their networks in ``dtype``, when given)."""
+    a game under way names them (their networks in ``dtype``, when given). ``loader``
+    turns a spec into an agent: ``agents.load`` here; a Ray actor's takes the agent
+    the driver loaded and shipped, so no worker reads a file of the head's disk."""
 
     def __init__(self, game, rng: np.random.Generator, dtype=None) -> None:
         self.game, self.rng, self.dtype = game, rng, dtype
+        self.loader = None  # spec -> agent; None: selfplay.agents.load
         self.plan: OpponentPlan | None = None
         self.specs: dict[str, str] = {}  # every opponent key seen: games under an old plan may still need it
         self.opponents: dict[str, object] = {}  # opponent key -> loaded agent
@@ -130,7 +133,8 @@ class Seating:
         if agent is None:
             from selfplay.agents import load
 
-            agent = load(self.specs[key], self.game)
+            spec = self.specs[key]
+            agent = self.loader(spec) if self.loader is not None else load(spec, self.game)
             if self.dtype is not None:
                 for net in getattr(agent, "nets", ()):
                     net.to(self.dtype)
@@ -354,19 +358,25 @@ class ActorSettings:
     send_frames: int  # frames per Trajectory message
 
 
-def actor_main(actor_id: int, seed: int, settings: ActorSettings, weights: SharedWeights, out_queue, stop,
-               plans) -> None:
-    """Entry point of one DMC actor process (``serve`` a ``VectorActor``)."""
+def build_dmc_actor(actor_id: int, seed: int, settings: ActorSettings):
+    """A DMC actor from its settings: (the loop, its networks, frames per message).
+    Every backend builds its actors with a function of this shape (az: ``build_az_actor``)."""
+    game = make(settings.game_name, **settings.game_options)
+    nets = [QNet(cfg).to(DTYPES[settings.dtype]).eval() for cfg in settings.net_configs]
+    actor = VectorActor(game, encoder_for(game), nets, num_envs=settings.num_envs, epsilon=settings.epsilon,
+                        seed=seed, objective=settings.objective, actor_id=actor_id)
+    return actor, nets, settings.send_frames
+
+
+def actor_main(actor_id: int, seed: int, settings, build, weights: SharedWeights, out_queue, stop, plans) -> None:
+    """Entry point of one local actor process: ``build`` its actor, then ``serve``."""
     torch.set_num_threads(1)
     try:
-        game = make(settings.game_name, **settings.game_options)
-        nets = [QNet(cfg).to(DTYPES[settings.dtype]).eval() for cfg in settings.net_configs]
-        actor = VectorActor(game, encoder_for(game), nets, num_envs=settings.num_envs, epsilon=settings.epsilon,
-                            seed=seed, objective=settings.objective, actor_id=actor_id)
+        actor, nets, send = build(actor_id, seed, settings)
     except KeyboardInterrupt:
         out_queue.cancel_join_thread()
         return
-    serve(actor, nets, settings.send_frames, weights, out_queue, stop, plans)
+    serve(actor, nets, send, weights, out_queue, stop, plans)
 
 
 def serve(actor, nets, send: int, weights: SharedWeights, out_queue, stop, plans) -> None:
@@ -410,8 +420,8 @@ class ActorError(RuntimeError):
 
 
 class ActorPool:
-    """K local actor processes and their channels. ``main`` is the actors' entry point,
-    called as ``actor_main`` is (DMC's by default; the az learner passes its own).
+    """K local actor processes and their channels (the local backend). ``build`` makes
+    each process's actor from ``settings`` (``build_dmc_actor``; az: ``build_az_actor``).
 
     On Linux the actors are forked (fast to start; no ``if __name__ ==
     "__main__"`` guard needed in scripts) and set torch to one thread before any
@@ -419,7 +429,7 @@ class ActorPool:
     they are spawned."""
 
     def __init__(self, num_actors: int, seeds: Sequence[int], settings, nets: Sequence[torch.nn.Module],
-                 max_queued: int = 16, main=None) -> None:
+                 build=build_dmc_actor, max_queued: int = 16) -> None:
         ctx = torch.multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self.weights = SharedWeights(nets, ctx)
         self.queue = ctx.Queue(maxsize=max_queued)
@@ -431,8 +441,8 @@ class ActorPool:
         os.environ.update(env)  # the children's torch starts with one thread
         try:
             for i in range(num_actors):
-                p = ctx.Process(target=main or actor_main, args=(i, int(seeds[i]), settings, self.weights, self.queue, self.stop,
-                                                              self.plans[i]),
+                p = ctx.Process(target=actor_main, args=(i, int(seeds[i]), settings, build, self.weights, self.queue,
+                                                         self.stop, self.plans[i]),
                                 daemon=True, name=f"selfplay-actor-{i}")
                 p.start()
                 self.procs.append(p)

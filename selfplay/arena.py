@@ -314,13 +314,15 @@ def play(
     batch: int | None = None,
     on_result: Callable[[GameRecord], None] | None = None,
     openings: int = 0,
+    backend=None,
 ) -> ArenaResult:
     """Play a match; see the module docstring for seating, seeds and lockstep play.
 
     ``batch``: games each worker plays at once (default ``DEFAULT_BATCH`` when an agent
     has ``act_batch``, else 1). ``on_result`` sees each record as its game ends (in any
     order); the result holds them in game order. ``openings``: random moves that start
-    every deal."""
+    every deal. ``backend``: a ``selfplay.backends.Backend``; on Ray the chunks are tasks,
+    ``workers`` of them at a time, and the games are the same as here."""
     num_slots = len(game.info.teams)
     if not 1 <= len(agents) <= num_slots:
         raise ValueError(f"{game.name} seats 1 to {num_slots} agents ({', '.join(game.info.team_names)}), not {len(agents)}")
@@ -345,14 +347,20 @@ def play(
             if on_result is not None:
                 on_result(rec)
 
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
     try:
-        if workers == 1:
+        if backend is not None and backend.is_ray:
+            from selfplay.backends.ray_cluster import play_chunks
+
+            for chunk in play_chunks(dict(_WORKER), chunks, workers):
+                collect(chunk)
+        elif workers == 1:
             with _one_thread():
                 collect(_play_jobs(jobs))
         else:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(workers, initializer=_init_worker) as pool:
-                for chunk in pool.imap_unordered(_play_chunk, [jobs[i:i + size] for i in range(0, len(jobs), size)]):
+                for chunk in pool.imap_unordered(_play_chunk, chunks):
                     collect(chunk)
     finally:
         _WORKER.clear()

@@ -44,7 +44,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from selfplay.actors import ActorPool, OpponentPlan, Outcome, PlanRelay, Seating, SharedWeights, serve
+from selfplay.actors import OpponentPlan, Outcome, PlanRelay, Seating
+from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
@@ -316,20 +317,13 @@ class AZActorSettings:
     config: AZConfig
 
 
-def az_actor_main(actor_id: int, seed: int, settings: AZActorSettings, weights: SharedWeights, out_queue, stop,
-                  plans) -> None:
-    """An actor process: self-play with the latest weights, decisions to the learner, until ``stop``."""
-    torch.set_num_threads(1)
-    try:
-        game = make(settings.game_name, **settings.game_options)
-        model = build_model(game, settings.config.network, settings.net_configs)
-        for net in model.nets:
-            net.eval()
-        actor = SelfPlay(game, model, settings.config, seed)
-    except KeyboardInterrupt:
-        out_queue.cancel_join_thread()
-        return
-    serve(actor, model.nets, settings.config.send_decisions, weights, out_queue, stop, plans)
+def build_az_actor(actor_id: int, seed: int, settings: AZActorSettings):
+    """An az actor from its settings: (self-play, its networks, decisions per message)."""
+    game = make(settings.game_name, **settings.game_options)
+    model = build_model(game, settings.config.network, settings.net_configs)
+    for net in model.nets:
+        net.eval()
+    return SelfPlay(game, model, settings.config, seed), model.nets, settings.config.send_decisions
 
 
 class InlineSelfPlay:
@@ -401,19 +395,20 @@ def train(config: AZConfig, game_name: str, out_dir: str | os.PathLike, *, minut
           on_metrics: Callable[[dict], None] | None = None, game_options: dict | None = None,
           snapshot_minutes: float | None = None, snapshot_frames: int | None = None, league=None,
           device: str | None = "auto", changes: dict | None = None, init: str | os.PathLike | None = None,
-          **_unused) -> Path:
+          backend: Backend = LOCAL, **_unused) -> Path:
     """Train until ``minutes`` of training time or ``frames`` decisions (totals over resumes),
     as ``dmc.train`` does, with the same run-directory lock, snapshot schedule, ``device``,
     resume ``changes`` and ``league`` hooks (``dmc.LeagueHooks``); returns the final
     checkpoint's path. ``init``: a new run starts from that checkpoint's networks
-    (``warm_start``)."""
+    (``warm_start``). ``backend``: where the actors run (``selfplay.backends``)."""
     out = Path(out_dir)
     game = make(game_name, **(game_options or {}))
     config = resolved(config, game)
     dev = resolve_device(device)
     with exclusive(out):
         return _train(config, game_name, out, game, actors, seed, resume, on_metrics,
-                      Schedule(minutes, frames, snapshot_minutes, snapshot_frames), league, dev, changes or {}, init)
+                      Schedule(minutes, frames, snapshot_minutes, snapshot_frames), league, dev, changes or {}, init,
+                      backend)
 
 
 def warm_start(path: str | os.PathLike, game: Game, config: AZConfig) -> tuple[FlatModel | MoveModel, dict]:
@@ -447,7 +442,7 @@ def warm_start(path: str | os.PathLike, game: Game, config: AZConfig) -> tuple[F
 
 
 def _train(config, game_name, out, game, actors, seed, resume, on_metrics, schedule, league, device,
-           changes, init) -> Path:
+           changes, init, backend) -> Path:
     ckpt_path, state = out / CHECKPOINT, None
     if check_new_or_resumed(out, resume):
         state = load_checkpoint(ckpt_path, expect_game=game_name, expect_learner=LEARNER)
@@ -505,8 +500,8 @@ def _train(config, game_name, out, game, actors, seed, resume, on_metrics, sched
     threads_before = torch.get_num_threads()
     torch.set_num_threads(1)  # small networks: more threads only contend with the actors (or slow inline play)
     source = (InlineSelfPlay(game, model, config, seeds[0]) if actors == 0 else
-              ActorPool(actors, seeds, AZActorSettings(game_name, dict(game.info.options), cfgs, config), model.nets,
-                        main=az_actor_main))
+              backend.actor_pool(actors, seeds, AZActorSettings(game_name, dict(game.info.options), cfgs, config),
+                                 model.nets, build_az_actor))
     rng = np.random.default_rng(derive_seed(seed, 2, decisions))
     replay = Replay(config.replay_size, config.replay,
                     np.random.default_rng(derive_seed(seed, 3, decisions)))

@@ -44,9 +44,10 @@ import torch
 from torch import nn
 
 from selfplay.actors import (
-    DTYPES, ActorPool, ActorSettings, OpponentPlan, Outcome, PlanRelay, Samples, Trajectory, VectorActor, copy_flat_into,
-    inference_copies,
+    DTYPES, ActorSettings, OpponentPlan, Outcome, PlanRelay, Samples, Trajectory, VectorActor, build_dmc_actor,
+    copy_flat_into, inference_copies,
 )
+from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.encoders import Encoder, encoder_for
@@ -242,6 +243,7 @@ def train(
     league: LeagueHooks | None = None,
     device: str | None = "auto",
     changes: dict | None = None,
+    backend: Backend = LOCAL,
 ) -> Path:
     """Train DMC on ``game_name`` until ``minutes`` of training time or ``frames``
     frames (totals over all resumes; neither: until interrupted), writing the run
@@ -264,11 +266,11 @@ def train(
     with exclusive(out):
         return _train(config, game_name, out, game_check, minutes, frames, actors, objective, seed, resume,
                       on_metrics, game_options, Schedule(minutes, frames, snapshot_minutes, snapshot_frames),
-                      league, dev, changes or {})
+                      league, dev, changes or {}, backend)
 
 
 def _train(config, game_name, out, game, minutes, frames, actors, objective, seed, resume, on_metrics,
-           game_options, schedule, league, device, changes) -> Path:
+           game_options, schedule, league, device, changes, backend) -> Path:
     ckpt_path = out / CHECKPOINT
     state = None
     if check_new_or_resumed(out, resume):
@@ -331,7 +333,7 @@ def _train(config, game_name, out, game, minutes, frames, actors, objective, see
     settings = ActorSettings(game_name, dict(game.info.options), tuple(configs), config.envs_per_actor,
                              config.exp_epsilon, objective, dtype, config.send_frames)
     source = (InlineActors(game, encoder, nets, dtype, config, objective, actor_seeds[0]) if actors == 0
-              else ActorPool(actors, actor_seeds, settings, nets, config.max_queued))
+              else backend.actor_pool(actors, actor_seeds, settings, nets, build_dmc_actor, config.max_queued))
     batch_frames = config.batch_size * config.unroll_length
     buffers = [GroupBuffer() for _ in groups]
     start = time.monotonic()

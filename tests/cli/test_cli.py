@@ -72,7 +72,8 @@ def test_train_then_play_the_checkpoint_and_refuse_to_overwrite(tmp_path):
                                                    "--actors", "0", "--seed", "3"]
     assert record["provenance"]["options"]["seed"] == 3
     assert record["provenance"]["repeat"].endswith(f"train leduc --learner dmc --out {out} --frames 3200 "
-                                                   "--actors 0 --device auto --objective adp --seed 3")
+                                                   "--actors 0 --device auto --objective adp --seed 3 --backend local "
+                                                   "--cpus-per-actor 1.0")
     again = run("train", "leduc", "--out", str(out), "--frames", "3200", "--actors", "0")
     assert again.returncode == 2 and "already holds a run" in again.stderr
     result = tmp_path / "match.json"

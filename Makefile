@@ -33,7 +33,7 @@ demo: $(STAMP)
 
 # Speed, each beside its peer in the same run (a few minutes). The learning curve beside
 # DouZero's (benchmarks/learning_curve.py, ~45 minutes) runs on its own: `make learning-curve`.
-BENCHMARKS := mcts doudizhu_engine dmc_throughput dmc_search
+BENCHMARKS := mcts doudizhu_engine dmc_throughput dmc_search ray_throughput
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[bench]'
 	for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done

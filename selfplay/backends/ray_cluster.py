@@ -112,6 +112,7 @@ class RayActorPool:
         self.ray = ray_module()
         connect(backend)
         self.settings, self.build, self.backend = settings, build, backend
+        self._check_placement()
         self.game = make(settings.game_name, **settings.game_options)  # the driver loads the opponents
         self.run = uuid.uuid4().hex[:8]  # actor names: selfplay-<run>-<slot>-<start>
         self.seeds = [int(s) for s in seeds]
@@ -126,6 +127,18 @@ class RayActorPool:
         self.workers = [self._start(i) for i in range(num_actors)]
         for i in range(num_actors):
             self._fill(i)
+
+    def _check_placement(self) -> None:
+        """BackendError now, rather than actors waiting for good, when no live node of the
+        cluster has what one actor asks for (its CPUs and custom resources)."""
+        need = {"CPU": self.backend.cpus_per_actor, **self.backend.actor_resources}
+        nodes = [n.get("Resources", {}) for n in self.ray.nodes() if n.get("Alive")]
+        if not any(all(have.get(k, 0) >= v for k, v in need.items()) for have in nodes):
+            offered = "; ".join(", ".join(f"{k} {v:g}" for k, v in sorted(have.items())
+                                          if k == "CPU" or not k.startswith(("node:", "memory", "object_store")))
+                                for have in nodes)
+            raise BackendError(f"no node of the Ray cluster has what an actor needs ({', '.join(f'{k} {v:g}' for k, v in need.items())}); "
+                               f"its nodes have: {offered or 'none'} (`ray status`)")
 
     def _start(self, slot: int):
         from selfplay.arena import derive_seed

@@ -146,3 +146,15 @@ def test_a_killed_driver_resumes_from_its_checkpoint(ray_local, tmp_path):
     final = load_checkpoint(path)
     assert final["frames"] >= frames + 5000 and final["seed"] == 4
     assert json.loads((out / "config.json").read_text())["resumed_at_frames"] == frames
+
+
+def test_az_trains_through_ray_and_actors_that_fit_no_node_are_an_error_at_once(ray_local, tmp_path):
+    from selfplay.backends import BackendError
+    from selfplay.learners import az
+
+    config = az.AZConfig(simulations=8, hidden=(32,), send_decisions=64)
+    path = az.train(config, "kuhn", tmp_path / "az", frames=1500, actors=1, seed=2, backend=RAY)
+    assert load_checkpoint(path)["frames"] >= 1500
+    with pytest.raises(BackendError, match="no node of the Ray cluster has what an actor needs"):
+        train(LEDUC, "leduc", tmp_path / "nowhere", frames=1000, actors=1,
+              backend=Backend("ray", actor_resources={"gpu-node": 1}))

@@ -194,7 +194,8 @@ REGISTRY: dict[str, Entry] = {
                  games=("kuhn", "leduc")),
     "minimax": Entry(_minimax, "perfect play by exact search, random among equal moves (small games)",
                      games=("tictactoe",)),
-    "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline",
+    "rlcard-rule": Entry(_rlcard_rule, "RLCard's DouDizhu rule model (doudizhu-rule-v1), a standard baseline; "
+                         "bids by hand strength (selfplay/bidding_rule.py)",
                          games=("doudizhu",)),
 }
 #: Shown by `selfplay agents` beside the registry: specs that are not names.

@@ -13,14 +13,17 @@ Its one random choice (``np.random.choice`` on the global numpy generator) is
 made on a generator of the agent's own, seeded by ``reset``, so games in the
 arena stay reproducible and nothing else's global random state moves.
 
-RLCard's rule model plays card play only; in ``bidding=True`` games it never
-bids.
+RLCard's rule model plays cards only. In ``bidding=True`` games this agent
+bids by ``selfplay.bidding_rule`` (hand-strength points and thresholds): the
+bid its 17 cards are worth when that is higher than the highest bid so far
+(a legal bid), else it passes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from selfplay.bidding_rule import rule_bid
 from selfplay.games import State
 
 BID_BASE = 27472  # selfplay.games.doudizhu.BID_BASE; kept literal so that importing this module stays cheap
@@ -62,8 +65,9 @@ class RLCardRuleAgent:
         legal = state.legal_actions()
         if len(legal) == 1:
             return legal[0]
-        if state.landlord is None:  # bidding: the rule model has no bidding rule
-            return BID_BASE
+        if state.landlord is None:  # bidding: RLCard's model has no rule for it; ours
+            bid = BID_BASE + rule_bid(state.hand(state.current_player))
+            return bid if bid in legal else BID_BASE
         raw = self.raw_observation(state)
         saved = np.random.get_state()
         np.random.set_state(self._np_state)

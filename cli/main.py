@@ -254,7 +254,7 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
         check_writable(json_path)
     try:
         agents = [load(spec, game) for spec in specs]
-        total = len(arena.schedule(len(game.info.teams), games, decks))
+        total = len(arena.schedule(len(game.info.teams), games, decks, len(agents)))
         with backend.session(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                          TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task(f"{game.name}", total=total)
@@ -269,6 +269,8 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
         print_json(data)
         return
     console.print(tables.result_table(result, seed))
+    if result.has_bidding:
+        console.print(tables.bidding_table(result))
     if json_path:
         write_json_atomic(json_path, data)
         console.print(f"wrote {json_path}")

@@ -87,11 +87,24 @@ def result_table(result: ArenaResult, seed: int) -> Table:
     for key, per in result.stats().items():
         _, _, name = key.partition(":")
         table.add_row(name, "all", *_row(per["all"]), style="bold")
-        if len(result.slot_names) > 1:
-            for slot in result.slot_names:
-                if per[slot].games:
-                    table.add_row("", slot, *_row(per[slot]))
+        if len(per) > 2:  # seats or sides, and with bidding the role each ended up in
+            for part, stats in per.items():
+                if part != "all" and stats.games:
+                    table.add_row("", part if part in result.slot_names else f"as {part}", *_row(stats))
         table.add_section()
+    return table
+
+
+def bidding_table(result: ArenaResult) -> Table:
+    """Games with bidding: how often each agent became landlord, its bids, the redeals."""
+    data = result.bidding()
+    share = lambda r, d=3: f"{r.rate:.{d}f} [{r.low:.{d}f}, {r.high:.{d}f}]"  # noqa: E731
+    table = Table(title=f"bidding, {data['redealt'].n} games: redealt after all passed {share(data['redealt'])}, "
+                        f"scoreless {data['scoreless'].count}")
+    for col in ("agent", "became landlord [95% CI]", "pass", "bid 1", "bid 2", "bid 3"):
+        table.add_column(col, justify="left" if col == "agent" else "right")
+    for key, agent in data["agents"].items():
+        table.add_row(key.partition(":")[2], share(agent["landlord"]), *[share(agent["bids"][b], 2) for b in range(4)])
     return table
 
 

@@ -163,6 +163,11 @@ class State:
             return [0.0] * self.num_players
         return self._returns()
 
+    def details(self) -> dict:
+        """Facts of a finished game that the arena reports beside the returns (JSON-able;
+        DouDizhu with bidding: the landlord, the bids, the deals). None by default."""
+        return {}
+
     def clone(self) -> "State":
         return copy.deepcopy(self)
 

@@ -2,13 +2,20 @@
 
 Agents are seated by *team slots* (``game.info.teams``: every seat alone in
 most games; DouDizhu's landlord vs the two peasants). With k agents and T slots,
-rotation r gives slot t to agent ``(t + r) % k``; a seat plan of every seat
-follows. Two ways to spend games:
+rotation r gives slot t to agent ``(t + r) % k`` when k divides T; otherwise
+the rotations are every seating that gives each agent a slot (two agents in
+DouDizhu with bidding, three seats: each agent alone at each seat, 6
+rotations), so every agent holds every slot equally often (``slot_plans``).
+R is the number of rotations. Two ways to spend games:
 
-- ``games=N``: game i is a fresh deal (its own seed) with rotation ``i % T``;
-- ``decks=N``: each deal is played T times, once per rotation, so every agent
+- ``games=N``: game i is a fresh deal (its own seed) with rotation ``i % R``;
+- ``decks=N``: each deal is played R times, once per rotation, so every agent
   plays every slot of the same cards and the luck of the deal cancels (the
   evaluation protocol of DouZero's paper).
+
+In games with bidding the landlord is decided by the bids, so the statistics
+also say how each agent did in the role it ended up in, how often it became
+landlord, what it bid and how many deals were redealt (``ArenaResult.bidding``).
 
 Every game's seed and every agent's reset seed derive from ``seed`` and the
 game's index, so results are identical for any number of worker processes.
@@ -44,11 +51,12 @@ decision to the same bits in any batch (``selfplay.nets.MIN_ROWS``).
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import multiprocessing
 import sys
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -68,6 +76,7 @@ class GameRecord:
     slots: tuple[int, ...]  # agent index holding each team slot
     returns: tuple[float, ...]  # per seat
     moves: int
+    details: dict = field(default_factory=dict)  # the finished state's details() (DouDizhu bidding: landlord, bids)
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,25 @@ def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+@dataclass(frozen=True)
+class Rate:
+    """``count`` of ``n`` with its Wilson 95% interval."""
+
+    count: int
+    n: int
+    rate: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, count: int, n: int) -> "Rate":
+        low, high = wilson(count, n)
+        return cls(count, n, count / n if n else 0.0, low, high)
+
+
+ROLES = ("landlord", "peasants")  # the roles a bidding game's seats end up in
+
+
 @dataclass
 class ArenaResult:
     game: str
@@ -118,12 +146,23 @@ class ArenaResult:
         """A slot's result: the mean return of its seats (teammates share it)."""
         return float(np.mean([record.returns[s] for s in self.teams[slot]]))
 
+    @property
+    def has_bidding(self) -> bool:
+        return any("landlord" in r.details for r in self.records)
+
+    def seats_of(self, record: GameRecord, agent: int) -> list[int]:
+        return [s for t, holder in enumerate(record.slots) if holder == agent for s in self.teams[t]]
+
     def stats(self) -> dict[str, dict[str, Stats]]:
-        """Per agent: ``"all"`` and one entry per slot name."""
+        """Per agent: ``"all"`` and one entry per slot name; with bidding also per role the
+        agent ended up in (``landlord``, ``peasants``: the mean return of its seats in that
+        role; games that ended without a landlord count in ``all`` only)."""
+        bidding = self.has_bidding
         out: dict[str, dict[str, Stats]] = {}
         for a, name in enumerate(self.agents):
             overall: list[float] = []
             per_slot: dict[str, list[float]] = {s: [] for s in self.slot_names}
+            per_role: dict[str, list[float]] = {r: [] for r in ROLES} if bidding else {}
             for rec in self.records:
                 mine = [t for t, holder in enumerate(rec.slots) if holder == a]
                 if not mine:
@@ -132,8 +171,41 @@ class ArenaResult:
                 overall.append(float(np.mean(scores)))
                 for t, sc in zip(mine, scores):
                     per_slot[self.slot_names[t]].append(sc)
-            out[f"{a}:{name}"] = {"all": Stats.of(overall), **{k: Stats.of(v) for k, v in per_slot.items()}}
+                landlord = rec.details.get("landlord")
+                if bidding and landlord is not None:
+                    seats = self.seats_of(rec, a)
+                    if landlord in seats:
+                        per_role["landlord"].append(rec.returns[landlord])
+                    if peasants := [rec.returns[s] for s in seats if s != landlord]:
+                        per_role["peasants"].append(float(np.mean(peasants)))
+            out[f"{a}:{name}"] = {"all": Stats.of(overall), **{k: Stats.of(v) for k, v in per_slot.items()},
+                                  **{k: Stats.of(v) for k, v in per_role.items()}}
         return out
+
+    def bidding(self) -> dict | None:
+        """Games with bidding (None without): per agent, how often it became landlord (the
+        share of its seats that did) and what it bid (over all its bidding turns, the passes
+        of redealt deals included); for the match, the games that needed an all-pass redeal
+        and those that ended scoreless (no bid in any deal). Each with its 95% interval."""
+        records = [r for r in self.records if "landlord" in r.details]
+        if not records:
+            return None
+        agents = {}
+        for a, name in enumerate(self.agents):
+            held = landlord = 0
+            bids = [0, 0, 0, 0]
+            for rec in records:
+                seats = self.seats_of(rec, a)
+                held += len(seats)
+                landlord += rec.details["landlord"] in seats
+                for s in seats:
+                    bids[0] += rec.details["deals"] - 1  # its pass in every deal that was redealt
+                    if rec.details["bids"][s] is not None:
+                        bids[rec.details["bids"][s]] += 1
+            agents[f"{a}:{name}"] = {"landlord": Rate.of(landlord, held),
+                                     "bids": {b: Rate.of(bids[b], sum(bids)) for b in range(4)}}
+        return {"agents": agents, "redealt": Rate.of(sum(r.details["deals"] > 1 for r in records), len(records)),
+                "scoreless": Rate.of(sum(r.details["landlord"] is None for r in records), len(records))}
 
     def to_json(self) -> dict:
         return {
@@ -141,16 +213,36 @@ class ArenaResult:
             "agents": self.agents,
             "slots": self.slot_names,
             "stats": {k: {s: asdict(v) for s, v in d.items()} for k, d in self.stats().items()},
+            **({"bidding": _plain(bidding)} if (bidding := self.bidding()) is not None else {}),
             "games": [asdict(r) for r in self.records],
         }
+
+
+def _plain(value):
+    """Rates as dicts (JSON)."""
+    if isinstance(value, Rate):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 def derive_seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1, dtype=np.uint64)[0] >> 1)
 
 
+def slot_plans(num_slots: int, num_agents: int) -> list[tuple[int, ...]]:
+    """The seatings ("rotations") of a deal: the agent holding each team slot. When the agents
+    share the slots evenly, the T cyclic rotations, slot t to agent (t + r) % k; otherwise every
+    seating that gives each agent a slot (two agents at three seats: each one alone at each
+    seat, six seatings). Either way every agent holds every slot equally often."""
+    if num_slots % num_agents == 0:
+        return [tuple((t + r) % num_agents for t in range(num_slots)) for r in range(num_slots)]
+    return [p for p in itertools.product(range(num_agents), repeat=num_slots) if len(set(p)) == num_agents]
+
+
 def slot_plan(num_slots: int, num_agents: int, rotation: int) -> tuple[int, ...]:
-    return tuple((t + rotation) % num_agents for t in range(num_slots))
+    return slot_plans(num_slots, num_agents)[rotation]
 
 
 def can_batch(agent: Agent) -> bool:
@@ -236,7 +328,8 @@ def play_lockstep(game: Game, lanes: Sequence[Sequence[Agent]], tables: Iterable
             g.moves += 1
             if g.state.is_terminal():
                 index, deck, slots, seed, _ = g.table
-                yield GameRecord(index, deck, seed, tuple(slots), tuple(g.state.returns()), g.moves)
+                yield GameRecord(index, deck, seed, tuple(slots), tuple(g.state.returns()), g.moves,
+                                 g.state.details())
                 start(lane)
 
 
@@ -245,17 +338,20 @@ def play_game(game: Game, agents: Sequence[Agent], slots: Sequence[int], seed: i
     return next(play_lockstep(game, [agents], [(-1, -1, tuple(slots), seed, agent_seed)]))
 
 
-def schedule(num_slots: int, games: int | None, decks: int | None) -> list[tuple[int, int, int]]:
-    """(game index, deck, rotation) for every game to play."""
+def schedule(num_slots: int, games: int | None, decks: int | None, num_agents: int | None = None
+             ) -> list[tuple[int, int, int]]:
+    """(game index, deck, rotation) for every game to play; ``num_agents`` (default: one per
+    slot) decides the rotations (``slot_plans``)."""
     if (games is None) == (decks is None):
         raise ValueError("give exactly one of games or decks")
+    rotations = len(slot_plans(num_slots, num_agents or num_slots))
     if games is not None:
         if games < 1:
             raise ValueError("games must be at least 1")
-        return [(i, i, i % num_slots) for i in range(games)]
+        return [(i, i, i % rotations) for i in range(games)]
     if decks < 1:
         raise ValueError("decks must be at least 1")
-    return [(d * num_slots + r, d, r) for d in range(decks) for r in range(num_slots)]
+    return [(d * rotations + r, d, r) for d in range(decks) for r in range(rotations)]
 
 
 # Worker processes inherit the game and agents by fork; nothing is pickled.
@@ -332,7 +428,7 @@ def play(
         batch = DEFAULT_BATCH if any(can_batch(a) for a in agents) else 1
     if batch < 1:
         raise ValueError("batch must be at least 1")
-    jobs = schedule(num_slots, games, decks)
+    jobs = schedule(num_slots, games, decks, len(agents))
     workers = min(workers, len(jobs))
     # several chunks per worker (balance, progress), each long enough to keep `batch` games going
     size = len(jobs) if workers == 1 else max(len(jobs) // (workers * 8), min(batch, -(-len(jobs) // workers)))

@@ -300,6 +300,16 @@ class DouDizhuState(State):
         """The move the player to act must beat, or None when leading or bidding."""
         return None if self._to_beat < 0 else MOVE_CARDS[self._to_beat]
 
+    def details(self) -> dict:
+        """With bidding, once the game is over: ``landlord`` (its seat, None after ten deals
+        without a bid), ``bids`` (each seat's bid in the last deal, 0 a pass, None for a seat
+        after a 3) and ``deals`` (1 + the all-pass redeals). Without bidding: nothing."""
+        if not self.game.bidding:
+            return {}
+        bids = [a - BID_BASE for a in (self._history if self._play_start < 0 else self._history[:self._play_start])]
+        return {"landlord": None if self._landlord < 0 else self._landlord,
+                "bids": bids + [None] * (3 - len(bids)), "deals": self._deal_no}
+
     @property
     def history(self) -> list[int]:
         """Actions of the current deal so far (bids, then card play from the landlord)."""

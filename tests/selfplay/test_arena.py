@@ -37,7 +37,7 @@ def test_games_rotate_seats_and_decks_repeat_each_deal_in_every_rotation():
     assert arena.schedule(2, games=4, decks=None) == [(0, 0, 0), (1, 1, 1), (2, 2, 0), (3, 3, 1)]
     assert arena.schedule(2, games=None, decks=2) == [(0, 0, 0), (1, 0, 1), (2, 1, 0), (3, 1, 1)]
     assert arena.slot_plan(2, 2, 1) == (1, 0)
-    assert arena.slot_plan(3, 2, 0) == (0, 1, 0)
+    assert arena.slot_plan(3, 2, 0) == (0, 0, 1)  # two agents, three seats: six seatings (below)
 
 
 def test_deterministic_agents_split_seats_evenly_and_score_sums_to_zero():
@@ -235,3 +235,57 @@ def test_dmc_act_batch_is_act_of_each_state_and_scores_a_decision_to_the_same_bi
         for start in range(0, len(decisions), size):
             batch = decision_q_values(dmc.nets[0], decisions[start:start + size])
             assert all(np.array_equal(q, a) for q, a in zip(batch, alone[start:start + size]))
+
+
+@pytest.mark.parametrize("slots, agents, rotations", [(2, 1, 2), (2, 2, 2), (3, 3, 3), (3, 2, 6), (3, 1, 3), (4, 3, 36)])
+def test_every_agent_holds_every_slot_equally_often(slots, agents, rotations):
+    plans = arena.slot_plans(slots, agents)
+    assert len(plans) == rotations and (agents == 1 or len(set(plans)) == rotations)  # one agent: T plays alike
+    for t in range(slots):
+        held = [sum(p[t] == a for p in plans) for a in range(agents)]
+        assert len(set(held)) == 1, (t, held)
+    assert all(set(p) == set(range(agents)) for p in plans)  # nobody sits out
+    assert len(arena.schedule(slots, None, 5, agents)) == 5 * rotations
+
+
+def test_bidding_statistics_by_hand():
+    # two agents, three seats; hand-made games: who became landlord, the bids, the redeals
+    records = [
+        arena.GameRecord(0, 0, 1, (0, 1, 1), (2.0, -1.0, -1.0), 30, {"landlord": 0, "bids": [3, None, None], "deals": 1}),
+        arena.GameRecord(1, 0, 1, (1, 0, 1), (1.0, -2.0, 1.0), 40, {"landlord": 1, "bids": [1, 2, 0], "deals": 2}),
+        arena.GameRecord(2, 1, 2, (1, 1, 0), (0.0, 0.0, 0.0), 30, {"landlord": None, "bids": [0, 0, 0], "deals": 10}),
+    ]
+    result = arena.ArenaResult("doudizhu", ["a", "b"], ["seat 0", "seat 1", "seat 2"], [(0,), (1,), (2,)], records)
+    stats = result.stats()["0:a"]
+    assert stats["landlord"].games == 2 and stats["landlord"].score == 0.0  # +2 (game 0), -2 (game 1)
+    assert stats["peasants"].games == 0
+    assert stats["all"].games == 3 and stats["all"].draws == 1
+    b = result.stats()["1:b"]
+    assert b["landlord"].games == 0 and b["peasants"].games == 2 and b["peasants"].score == 0.0  # -1, then +1
+    bidding = result.bidding()
+    a = bidding["agents"]["0:a"]
+    assert (a["landlord"].count, a["landlord"].n) == (2, 3)  # landlord at 2 of its 3 seats
+    # its turns: bid 3 (game 0); bid 2 and a pass of the redealt deal (game 1); 9 redeal passes + 1 (game 2)
+    assert [a["bids"][k].count for k in range(4)] == [11, 0, 1, 1]
+    bb = bidding["agents"]["1:b"]
+    assert (bb["landlord"].count, bb["landlord"].n) == (0, 6)
+    # game 0: seats 1, 2 never bid; game 1: bid 1, pass, 2 redeal passes; game 2: 2 x (9 + 1) passes
+    assert [bb["bids"][k].count for k in range(4)] == [1 + 2 + 20, 1, 0, 0]
+    assert (bidding["redealt"].count, bidding["scoreless"].count) == (2, 1)
+    data = result.to_json()
+    assert data["bidding"]["agents"]["0:a"]["landlord"]["count"] == 2
+
+
+def test_a_bidding_tournament_reports_roles_landlord_rates_and_bids():
+    game = make("doudizhu", bidding=True)
+    result = arena.play(game, [load("rlcard-rule", game), RandomAgent()], decks=10, seed=4)
+    assert len(result.records) == 60  # six seatings per deal
+    assert all(r.details["landlord"] in (None, 0, 1, 2) for r in result.records)
+    stats, bidding = result.stats(), result.bidding()
+    for key in ("0:rlcard-rule", "1:random"):
+        assert stats[key]["landlord"].games + stats[key]["peasants"].games >= stats[key]["all"].games - 60
+        assert sum(r.count for r in bidding["agents"][key]["bids"].values()) > 0
+    held = sum(bidding["agents"][k]["landlord"].n for k in bidding["agents"])
+    assert held == 60 * 3  # every seat of every game is some agent's
+    landlords = sum(bidding["agents"][k]["landlord"].count for k in bidding["agents"])
+    assert landlords == sum(r.details["landlord"] is not None for r in result.records)

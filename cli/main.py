@@ -395,6 +395,51 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
     console.print(f"checkpoint: {path}")
 
 
+@cli.command("advise")
+@click.argument("game_name", metavar="GAME", shell_complete=complete_game)
+@click.option("--hand", required=True, metavar="CARDS", help="The cards the seat to move holds now, e.g. 3345789TJQKA22BR.")
+@click.option("--played", default="", metavar="SEQUENCE",
+              help="Every turn so far, comma-separated, a pass as pass: card play from the landlord's lead "
+                   "(with --landlord), or the bids so far (without).")
+@click.option("--landlord", type=click.IntRange(0, 2), default=None, metavar="SEAT",
+              help="The landlord's seat (0-2): a card-play position [default: a bid before play].")
+@click.option("--seat", type=click.IntRange(0, 2), default=None, metavar="SEAT",
+              help="The seat to move (checked against the history) [default: the one whose turn it is].")
+@click.option("--kitty", default=None, metavar="CARDS", help="The landlord's three extra cards, shown to all.")
+@click.option("--agent", "-a", "spec", default=None, metavar="SPEC",
+              help="Who advises [default: the released model; bids: rlcard-rule].")
+@click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many moves to show.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the unseen cards' draw and the agent.")
+@click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")
+def advise_command(game_name, hand, played, landlord, seat, kitty, spec, top, seed, as_json) -> None:
+    """An agent's best moves for a hand and what has been played.
+
+    \b
+    Example:
+      selfplay advise doudizhu --hand 33455678999TJQKA22BR --landlord 0            # the landlord leads
+      selfplay advise doudizhu --hand 4456789TTJQKKA22B --landlord 0 --played 3    # follow a 3
+      selfplay advise doudizhu --hand 334455789999TJJBR --played pass              # bid, seat 1
+      selfplay advise doudizhu --hand 4456789TTJQKKA22B --landlord 0 --played 3 --json
+    """
+    from selfplay.advice import PositionError, advise
+
+    if game_name != "doudizhu":
+        build_game(game_name, ())  # an unknown game says so
+        raise UserError(f"advise knows DouDizhu positions only, not {game_name}")
+    try:
+        advice = advise(hand, played, landlord=landlord, seat=seat, kitty=kitty, agent=spec, top=top, seed=seed)
+    except (PositionError, AgentSpecError, ValueError) as err:
+        raise UserError(str(err)) from None
+    if as_json:
+        print_json(advice.to_json())
+        return
+    console.print(tables.advice_header(advice))
+    console.print(tables.advice_table(advice))
+    console.print(f"unseen: {advice.unseen} ({len(advice.unseen)} cards)")
+    for line in advice.assumptions:
+        console.print(f"assumed: {line}")
+
+
 from selfplay.cli.league import league  # noqa: E402  (at the end: league.py uses this module when run)
 cli.add_command(league)
 from selfplay.cli.play import play_command  # noqa: E402  (at the end: play.py uses this module when run)

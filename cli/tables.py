@@ -122,3 +122,21 @@ def exploitability_table(game_name: str, rows: list[dict]) -> Table:
                       *[f"{v:+.4f}" for v in row["best_response_values"]])
     return table
 
+
+
+def advice_table(advice) -> Table:
+    """``selfplay advise``: the agent's best moves, with what it knows of them."""
+    table = Table()
+    columns = {"q": ["Q (expected points)"], "probability": ["probability"], "choice": []}[advice.value_kind]
+    wins = any("win" in m for m in advice.moves)
+    for col in ("#", "move", *columns, *(["win chance"] if wins else [])):
+        table.add_column(col, justify="left" if col == "move" else "right")
+    for i, move in enumerate(advice.moves, 1):
+        values = [f"{move['q']:+.3f}"] if "q" in move else [f"{move['probability']:.3f}"] if "probability" in move else []
+        table.add_row(str(i), move["move"], *values, *([f"{move['win']:.3f}"] if wins else []))
+    return table
+
+
+def advice_header(advice) -> str:
+    what = "bid" if advice.phase == "bid" else "play"
+    return f"seat {advice.seat} ({advice.role}) to {what}: {advice.legal} legal moves; advice of {advice.agent}"

@@ -525,9 +525,10 @@ def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu",
             raise CheckpointError(f"{path}: its networks do not fit {game!r}'s features")
         net.load_state_dict(sd)  # float16 exports are widened on copy
         nets.append(net.to(dev))
-    if temperature > 0:
-        return SoftmaxDMCAgent(nets, encoder, temperature, name=str(path))
-    return DMCAgent(nets, encoder, name=str(path))
+    agent = SoftmaxDMCAgent(nets, encoder, temperature, name=str(path)) if temperature > 0 else \
+        DMCAgent(nets, encoder, name=str(path))
+    agent.objective = data.get("objective", "adp")  # what its Q means: points (adp) or wins (wp)
+    return agent
 
 
 # ---- a live status line -----------------------------------------------------------------

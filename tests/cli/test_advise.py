@@ -1,0 +1,84 @@
+"""``selfplay advise`` and ``selfplay.advise``: three hand-built positions (a lead, a follow,
+a bid) with their answers pinned, and impossible positions as one-line errors."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import selfplay
+from selfplay.advice import PositionError, position
+
+LEAD = dict(hand="33455678999TJQKA22BR", landlord=0, kitty="9BR")  # the landlord, 20 cards, leads
+FOLLOW = dict(hand="4456789TTJQKKA22B", played=["3"], landlord=0, kitty="TJQ")  # seat 1 follows a single 3
+BID = dict(hand="334455789999TJJBR", played=["pass"])  # seat 1 bids after a pass, rocket and a bomb
+
+
+def selfplay_cli(*args):
+    return subprocess.run([sys.executable, "-m", "selfplay.cli.main", *args], capture_output=True, text=True,
+                          timeout=120)
+
+
+def _legal(advice, where):
+    state = position(where["hand"], where.get("played", ()), where.get("landlord"), kitty=where.get("kitty"))[0]
+    for move in advice.moves:
+        state.clone().apply(state.string_to_action(move["move"]))  # raises if not legal here
+
+
+def test_a_lead_the_released_model_dumps_its_long_chain_and_the_draw_of_unseen_cards_does_not_matter():
+    advice = selfplay.advise(**LEAD, top=3)
+    assert (advice.phase, advice.seat, advice.role) == ("play", 0, "landlord")
+    assert advice.legal > 50 and advice.value_kind == "q"
+    assert advice.moves[0]["move"] == "3456789TJQKA"  # the 12-card chain: sensible, and pinned
+    assert [m["q"] for m in advice.moves] == sorted((m["q"] for m in advice.moves), reverse=True)
+    _legal(advice, LEAD)
+    assert selfplay.advise(**LEAD, top=3, seed=7).moves == advice.moves  # it sees counts, not the others' cards
+    assert advice.holders == {1: 17, 2: 17} and len(advice.unseen) == 34
+
+
+def test_a_follow_beats_the_single_with_a_low_single():
+    advice = selfplay.advise(**FOLLOW, top=4)
+    assert (advice.seat, advice.role) == (1, "landlord_down") and advice.legal == 14  # its 13 ranks above 3, pass
+    assert advice.moves[0]["move"] == "4"
+    assert all(len(m["move"]) == 1 or m["move"] == "pass" for m in advice.moves)
+    _legal(advice, FOLLOW)
+
+
+def test_a_bid_with_both_jokers_and_a_bomb_is_3():
+    advice = selfplay.advise(**BID)
+    assert (advice.phase, advice.seat, advice.role) == ("bid", 1, "bidder")
+    assert advice.legal == 4 and advice.moves == [{"move": "bid 3"}] and advice.value_kind == "choice"
+
+
+def test_the_cli_prints_the_moves_and_json_gives_the_same_data():
+    shown = selfplay_cli("advise", "doudizhu", "--hand", FOLLOW["hand"], "--played", "3", "--landlord", "0",
+                         "--kitty", "TJQ", "--top", "2")
+    assert shown.returncode == 0, shown.stderr
+    assert "seat 1 (landlord_down) to play: 14 legal moves" in shown.stdout and "unseen:" in shown.stdout
+    data = json.loads(selfplay_cli("advise", "doudizhu", "--hand", FOLLOW["hand"], "--played", "3", "--landlord",
+                                   "0", "--kitty", "TJQ", "--top", "2", "--json").stdout)
+    assert data["moves"] == selfplay.advise(**FOLLOW, top=2).to_json()["moves"]
+    assert set(data) == {"phase", "seat", "role", "agent", "legal", "moves", "value_kind", "unseen", "holders",
+                         "assumptions"}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--hand", "3344X", "--landlord", "0"], "'X' is not a card"),
+    (["--hand", "4456789TTJQKKA22B", "--landlord", "0"], "starts with 20 cards"),  # the landlord holds 20
+    (["--hand", "4456789TTJQKKA22B", "--landlord", "0", "--played", "33,4"], "'4' does not beat '33'"),
+    (["--hand", "33334456789TJQKA2", "--landlord", "0", "--played", "3"], "more cards of 3 than a deck has"),
+    (["--hand", "4456789TTJQKKA22B", "--landlord", "0", "--played", "3", "--seat", "2"], "it is seat 1's turn"),
+    (["--hand", "4456789TTJQKKA22B", "--landlord", "0", "--played", "3", "--kitty", "22B"], "--kitty"),
+    (["--hand", "3344556677889TJQKA"], "bidding: a hand is the 17 cards dealt"),
+    (["--hand", BID["hand"], "--played", "2,1"], "not a legal bid"),
+])
+def test_impossible_positions_are_one_line_errors_with_exit_code_2(args, message):
+    result = selfplay_cli("advise", "doudizhu", *args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_the_python_api_raises_position_errors():
+    with pytest.raises(PositionError, match="starts with 17 cards"):
+        selfplay.advise("33", ["3"], landlord=0)

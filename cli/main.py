@@ -167,6 +167,7 @@ def cli() -> None:
       selfplay train doudizhu --learner dmc --out runs/ddz --minutes 10
       selfplay tournament doudizhu --agent runs/ddz/checkpoint.pt --agent rlcard-rule --decks 1000
       selfplay play doudizhu --seat peasant      # you against the default agents
+      selfplay advise doudizhu --hand 4456789TTJQKKA22B --landlord 0 --played 3   # what should I play?
       selfplay exploitability leduc -a random -a cfr:iterations=300
       selfplay league run --config examples/league-doudizhu.toml
 

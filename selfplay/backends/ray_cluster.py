@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -189,7 +190,9 @@ class RayActorPool:
             raise ActorError(f"actor {slot} failed: {err}") from None
         self.failed[slot] = 0
         self._fill(slot)
-        return message
+        # Arrays from the object store are read-only views that pin their object while any
+        # of them lives; a replay buffer keeps rows for long, so the learner gets its own copy.
+        return copy.deepcopy(message)
 
     def _replace(self, slot: int, err: Exception) -> None:
         self.failed[slot] += 1

@@ -158,6 +158,7 @@ def run_command(ctx, game_name, directory, learner, minutes, frames, matchmaking
       snapshot-minutes = 5
       baseline = ["random", "rlcard-rule"]
     """
+    from selfplay.backends import BackendError
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners import az, dmc
     from selfplay.league import loop

@@ -209,9 +209,13 @@ def agents_command(as_json: bool) -> None:
       selfplay agents
       selfplay agents --json
     """
-    from selfplay.agents import default_agent
+    from dataclasses import replace
+
+    from selfplay.agents import RELEASED_WITH_OPTION, default_agent
 
     defaults = [default_agent(name) for name in names()]
+    defaults += [replace(default_agent(game, {option: True}), game=f"{game} -o {option}=true")
+                 for game, option in RELEASED_WITH_OPTION]
     if as_json:
         print_json({"specs": tables.agents_data(REGISTRY, OTHER_SPECS), "defaults": tables.defaults_data(defaults)})
     else:

@@ -159,7 +159,7 @@ def seat_specs(game: Game, seat: int, specs: tuple[str, ...]) -> list[str | None
     """Per seat, the agent spec (None at the person's seat): one spec fills every other
     seat, or one per other seat in seat order; none: the game's default agent."""
     others = [s for s in range(game.num_players) if s != seat]
-    specs = specs or (agents.default_spec(game.name),)
+    specs = specs or (agents.default_spec(game.name, dict(game.info.options)),)
     if len(specs) == 1:
         specs = specs * len(others)
     if len(specs) != len(others):

@@ -80,15 +80,17 @@ class LeagueConfig:
     settings: dict = field(default_factory=dict)  # the learner's hyper-parameters changed from its defaults (--set)
 
 
-def default_baselines(game_name: str) -> list[tuple[str, str]]:
-    """(name, spec) of the fixed players a league of ``game_name`` starts with."""
+def default_baselines(game_name: str, options: dict | None = None) -> list[tuple[str, str]]:
+    """(name, spec) of the fixed players a league of ``game_name`` (with ``options``) starts
+    with: DouDizhu's released model among them (``doudizhu-dmc``; with bidding, a released
+    bidding model once there is one)."""
     if game_name == "doudizhu":
         out = [("random", "random"), ("rlcard-rule", "rlcard-rule")]
-        model = default_agent("doudizhu")
+        model = default_agent("doudizhu", options)
         if model.source == "released model":
-            out.append(("doudizhu-dmc", model.spec))
-        else:
-            warnings.warn(f"league without its doudizhu-dmc baseline: {model.note}", stacklevel=2)
+            out.append((Path(model.spec).stem, model.spec))
+        elif model.source == "fallback":
+            warnings.warn(f"league without its released-model baseline: {model.note}", stacklevel=2)
         return out
     return [("random", "random"), ("mcts-100", "mcts:sims=100")]
 
@@ -224,7 +226,7 @@ def _run(module, learner_config, game_name, root, minutes, frames, config, game_
     store = LeagueStore.open_or_create(root, game_name, game_options)
     try:
         if config.baselines is None:
-            specs = default_baselines(game_name)
+            specs = default_baselines(game_name, store.game_options)
         else:
             specs = [(s, s) for s in config.baselines]
             game = store.make_game()

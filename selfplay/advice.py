@@ -202,8 +202,8 @@ def _draw(packed: int, n: int, rng) -> int:
 def advise(hand: str, played: str | Sequence[str] = (), *, landlord: int | None = None, seat: int | None = None,
            kitty: str | None = None, agent: str | None = None, top: int = 5, seed: int = 0) -> Advice:
     """The ``agent``'s ``top`` moves in the described position (see the module docstring);
-    ``agent`` is a spec (default: the game's default agent; bids: ``rlcard-rule`` until a
-    bidding model is released). PositionError for an impossible position, AgentSpecError
+    ``agent`` is a spec (default: the game's default agent, ``agents.default_spec``; bids:
+    the bidding game's, ``rlcard-rule`` until a bidding model is released). PositionError for an impossible position, AgentSpecError
     (a ValueError) for a bad spec."""
     from selfplay.agents import default_spec, load
 
@@ -211,7 +211,7 @@ def advise(hand: str, played: str | Sequence[str] = (), *, landlord: int | None 
         raise ValueError("top must be at least 1")
     state, _, assumptions, unseen, holders = position(hand, played, landlord, seat, kitty, seed)
     bidding = landlord is None
-    spec = agent or ("rlcard-rule" if bidding else default_spec("doudizhu"))
+    spec = agent or default_spec("doudizhu", dict(state.game.info.options))
     player = load(spec, state.game)
     player.reset(seed)
     legal = state.legal_actions()

@@ -237,8 +237,19 @@ class DefaultAgent:
     path: Path | None = None
 
 
-def default_agent(game_name: str) -> DefaultAgent:
-    """The default opponent of a game and where it comes from: see ``default_spec``."""
+#: Games whose options change what a model must know: DouDizhu with bidding needs a bidder
+#: network. Until a model for them is released, their default is the baseline that can play them.
+RELEASED_WITH_OPTION = {("doudizhu", "bidding"): (MODELS / "doudizhu-bid.pt", "rlcard-rule")}
+
+
+def default_agent(game_name: str, options: dict | None = None) -> DefaultAgent:
+    """The default opponent of a game (with these ``options``) and where it comes from: see
+    ``default_spec``."""
+    for (game, option), (model, baseline) in RELEASED_WITH_OPTION.items():
+        if game == game_name and (options or {}).get(option):
+            if model.is_file():
+                return DefaultAgent(game_name, str(model), "released model", f"selfplay.models/{model.name}", model)
+            return DefaultAgent(game_name, baseline, "built-in", f"no model released for {option}=true yet")
     model = RELEASED.get(game_name)
     if model is None:
         return DefaultAgent(game_name, BUILT_IN_DEFAULT, "built-in", "no released model")
@@ -250,13 +261,14 @@ def default_agent(game_name: str) -> DefaultAgent:
                         f"released model {name} missing from this install: {why}", model)
 
 
-def default_spec(game_name: str) -> str:
+def default_spec(game_name: str, options: dict | None = None) -> str:
     """The default opponent of a game, wherever one is needed (``play``, league baselines):
     the released model of the game if there is one (DouDizhu: ``selfplay.models/doudizhu-dmc.pt``,
     a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
     a released model it warns and falls back (DouDizhu: ``rlcard-rule``); ``selfplay agents``
-    shows each game's default and why."""
-    default = default_agent(game_name)
+    shows each game's default and why. ``options``: the game's (DouDizhu with ``bidding``:
+    the released bidding model, or ``rlcard-rule`` with its bidding rule until there is one)."""
+    default = default_agent(game_name, options)
     if default.source == "fallback":
         import warnings
 

@@ -218,9 +218,10 @@ def test_json_output_of_games_agents_and_league_status(tmp_path):
     assert games[0]["players"] == 3 and games[0]["team_names"] == ["landlord", "peasants"]
     agents = json.loads(runner.invoke(cli, ["agents", "--json"]).stdout)
     assert {"random", "mcts", "rlcard-rule"} <= {a["spec"] for a in agents["specs"]}
-    ddz, *others = agents["defaults"]
+    ddz, *others, bidding = agents["defaults"]
     assert ddz["game"] == "doudizhu" and ddz["source"] == "released model" and ddz["spec"] == ddz["path"]
     assert {d["spec"] for d in others} == {"mcts:sims=1000"} and {d["source"] for d in others} == {"built-in"}
+    assert bidding["game"] == "doudizhu -o bidding=true" and bidding["spec"] == "rlcard-rule"  # it bids
     from selfplay.league.store import LeagueStore
 
     LeagueStore.open_or_create(tmp_path / "lg", "kuhn", {}).close()

@@ -58,18 +58,19 @@ def _against_random(agent, game, decks=500) -> tuple[float, float]:
 
 
 def test_dmc_on_leduc_through_ray_writes_its_checkpoint_and_learns(ray_local, tmp_path):
-    """Learning shows in chips per hand: a Leduc policy that learns to fold weak hands loses
-    more hands (its win rate can fall) while it wins more chips. Measured (2 cores, 1 min):
-    497,664 frames, win rate 0.562 -> 0.364, chips +0.07 -> about +1.1 (200,000 frames)."""
+    """About a minute of DMC on Leduc through Ray, learning wins (``objective="wp"``: a policy
+    trained on points learns to fold weak hands, which loses more hands while it wins more
+    chips). Measured (2 cores, 1 min, shared with a niced run): WP against random 0.588 ->
+    0.727 (seed 1), 0.339 -> 0.704 (seed 2); chips per hand +0.52 -> +1.64, -0.28 -> +1.60."""
     game = make("leduc")
-    path = train(LEDUC, "leduc", tmp_path / "run", minutes=1.0, actors=1, seed=1, backend=RAY)
+    path = train(LEDUC, "leduc", tmp_path / "run", minutes=1.0, actors=1, seed=1, objective="wp", backend=RAY)
     trained = load_checkpoint(path)
     assert trained["frames"] > 20_000
-    untouched = train(LEDUC, "leduc", tmp_path / "untouched", frames=1, actors=0, seed=1)
+    untouched = train(LEDUC, "leduc", tmp_path / "untouched", frames=1, actors=0, seed=1, objective="wp")
     (wp0, chips0), (wp1, chips1) = (_against_random(load_agent(p, game), game) for p in (untouched, path))
     print(f"\nLeduc through Ray, {trained['frames']:,} frames: against random, win rate {wp0:.3f} -> {wp1:.3f}, "
           f"chips per hand {chips0:+.3f} -> {chips1:+.3f}")
-    assert chips1 > chips0 + 0.3, (chips0, chips1)
+    assert wp1 > wp0 + 0.08 and chips1 > chips0, (wp0, wp1, chips0, chips1)
 
 
 def test_tournament_on_ray_gives_exactly_the_local_results(ray_local):

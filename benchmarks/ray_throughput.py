@@ -11,7 +11,7 @@ The Ray side starts a Ray on this machine as ``--backend ray`` does. Ray opens s
 so this script runs itself inside a network namespace that holds only loopback
 (``unshare -n``) when it is not in one already.
 
-Usage: ``python benchmarks/ray_throughput.py [--seconds 60] [--warmup 20] [--actors K] [--decks 500] [--workers 2]``
+Usage: ``python benchmarks/ray_throughput.py [--seconds 60] [--warmup 20] [--actors K] [--decks 2000] [--workers 2]``
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=20.0, help="training seconds before counting starts")
     parser.add_argument("--actors", type=int, default=max(1, (os.cpu_count() or 2) - 1),
                         help="actors (default: one per core but one, as train)")
-    parser.add_argument("--decks", type=int, default=500, help="tournament deals (each played in both roles)")
+    parser.add_argument("--decks", type=int, default=2000, help="tournament deals (each played in both roles; 2,000 as the evaluations here)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="tournament workers / tasks at once")
     args = parser.parse_args()
     hermetic()

@@ -206,21 +206,32 @@ class RayActorPool:
         self._fill(slot)
 
     def close(self) -> None:
+        """Let each actor finish its queued calls and exit (a kill would print its stack)."""
         for worker in self.workers:
-            self.ray.kill(worker, no_restart=True)
+            worker.__ray_terminate__.remote()
         self.pending.clear()
 
 
 # ---- tasks: tournament chunks and evaluation matches ----------------------------------------
-def _chunk_task(context: dict, jobs) -> list:
+_MATCH: dict = {}  # in a worker process: the match it played last, its agents and lanes kept
+
+
+def _chunk_task(shared: list, jobs) -> list:
+    """Arena jobs in a worker; the match's context (``shared[0]``) is fetched and its lanes
+    built once per worker and match, as a local worker process keeps them between chunks."""
     from selfplay import arena
 
+    key = shared[0].hex()
+    if _MATCH.get("key") != key:
+        _MATCH.clear()
+        _MATCH.update(key=key, worker=dict(ray_module().get(shared[0])))
     arena._WORKER.clear()
-    arena._WORKER.update(context)
+    arena._WORKER.update(_MATCH["worker"])
     try:
         with arena._one_thread():
             return arena._play_chunk(jobs)
     finally:
+        _MATCH["worker"] = dict(arena._WORKER)  # with the lanes the chunk made
         arena._WORKER.clear()
 
 
@@ -230,7 +241,7 @@ def play_chunks(context: dict, chunks: Iterable[Sequence], in_flight: int) -> It
     as it finishes."""
     ray = ray_module()
     task = ray.remote(num_cpus=1, max_retries=3)(_chunk_task)
-    shared = ray.put(context)
+    shared = [ray.put(context)]  # in a list: the workers fetch it once each, not once per chunk
     todo, pending = iter(chunks), set()
     while True:
         for chunk in todo:

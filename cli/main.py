@@ -259,6 +259,7 @@ def tournament_command(game_name, specs, games, decks, seed, workers, options, j
         check_writable(json_path)
     try:
         agents = [load(spec, game) for spec in specs]
+        arena.check_agent_count(game, len(agents))
         total = len(arena.schedule(len(game.info.teams), games, decks, len(agents)))
         with backend.session(), Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                          TimeRemainingColumn(), console=Console(stderr=True), transient=True) as bar:

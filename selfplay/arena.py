@@ -338,6 +338,13 @@ def play_game(game: Game, agents: Sequence[Agent], slots: Sequence[int], seed: i
     return next(play_lockstep(game, [agents], [(-1, -1, tuple(slots), seed, agent_seed)]))
 
 
+def check_agent_count(game: Game, agents: int) -> None:
+    """ValueError unless ``game`` seats that many agents (1 to its number of team slots)."""
+    slots = len(game.info.teams)
+    if not 1 <= agents <= slots:
+        raise ValueError(f"{game.name} seats 1 to {slots} agents ({', '.join(game.info.team_names)}), not {agents}")
+
+
 def schedule(num_slots: int, games: int | None, decks: int | None, num_agents: int | None = None
              ) -> list[tuple[int, int, int]]:
     """(game index, deck, rotation) for every game to play; ``num_agents`` (default: one per
@@ -420,8 +427,7 @@ def play(
     every deal. ``backend``: a ``selfplay.backends.Backend``; on Ray the chunks are tasks,
     ``workers`` of them at a time, and the games are the same as here."""
     num_slots = len(game.info.teams)
-    if not 1 <= len(agents) <= num_slots:
-        raise ValueError(f"{game.name} seats 1 to {num_slots} agents ({', '.join(game.info.team_names)}), not {len(agents)}")
+    check_agent_count(game, len(agents))
     if workers < 1:
         raise ValueError("workers must be at least 1")
     if batch is None:

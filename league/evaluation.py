@@ -24,6 +24,7 @@ agents would only ever play the same game.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -188,4 +189,49 @@ def evaluation_main(directory: str, seed: int, config: EvaluationConfig, stop, n
     finally:
         evaluator.close()
 
+
+def evaluate_on_ray(directory, seed: int, config, stop, in_flight: int = 2, nice: int = 5) -> None:
+    """The league's evaluation scheduler with its matches as Ray tasks: pairings chosen and
+    results written here (in the driver), each round's games in one transaction when its
+    task finishes; until ``stop``, then a last ratings fit. A round lost with its worker is
+    dropped (played again later, never counted twice); one still running at ``stop`` too."""
+    from selfplay.backends.ray_cluster import match_task, ray_module
+
+    ray = ray_module()
+    task = ray.remote(num_cpus=1, max_retries=0)(match_task)
+    evaluator = Evaluator(directory, seed, config)
+    shipped: dict[int, object] = {}  # player id -> its agent, in the object store
+    pending: dict = {}
+    try:
+        while not stop.is_set():
+            while len(pending) < in_flight:
+                pairing = evaluator.next_pairing()
+                if pairing is None:
+                    break
+                agents = []
+                for player in pairing.players:
+                    if player.id not in shipped:
+                        shipped[player.id] = ray.put(evaluator.agent(player))
+                    agents.append(shipped[player.id])
+                ref = task.remote(evaluator.game, config.decks, pairing.seed, evaluator.openings, nice, *agents)
+                pending[ref] = pairing
+            if not pending:
+                stop.wait(0.5)
+                continue
+            ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
+            for ref in ready:
+                pairing = pending.pop(ref)
+                try:
+                    records = ray.get(ref)
+                except ray.exceptions.RayTaskError:
+                    raise  # the match's code failed: not a lost worker
+                except ray.exceptions.RayError as err:
+                    logging.getLogger("selfplay").warning("selfplay: an evaluation round was lost (%s); it is not counted", type(err).__name__)
+                    continue
+                evaluator.record(pairing, records)
+        for ref in pending:
+            ray.cancel(ref, force=True)
+        evaluator.refit()
+    finally:
+        evaluator.close()
 

@@ -295,10 +295,10 @@ class EvaluationThread(threading.Thread):
         self.args, self.error = (directory, seed, config, stop), None
 
     def run(self) -> None:
-        from selfplay.backends import ray_cluster
+        from selfplay.league.evaluation import evaluate_on_ray
 
         try:
-            ray_cluster.evaluate(*self.args)
+            evaluate_on_ray(*self.args)
         except BaseException as err:  # noqa: BLE001 (raised again by join)
             self.error = err
 

@@ -15,8 +15,9 @@
   per match. A task lost with its worker is retried by Ray (``max_retries``) or,
   for an evaluation, dropped; a result is taken once, when its task finishes,
   so no game is ever counted twice.
-- **The league** stays with the driver: ``evaluate`` runs in a thread of the
-  driver process, which is the only one that opens the league's database.
+- **The league** stays with the driver: ``league.evaluation.evaluate_on_ray``
+  runs in a thread of the driver process, the only one that opens the league's
+  database, and plays its rounds with ``match_task``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import threading
 import uuid
 from typing import Iterable, Iterator, Sequence
 
@@ -259,7 +259,7 @@ def play_chunks(context: dict, chunks: Iterable[Sequence], in_flight: int) -> It
 _NICED = False
 
 
-def _match_task(game, decks: int, seed: int, openings: int, nice: int, *agents) -> list:
+def match_task(game, decks: int, seed: int, openings: int, nice: int, *agents) -> list:
     """One evaluation round, in a worker at a lower priority (as the local evaluation process)."""
     global _NICED
     from selfplay import arena
@@ -272,50 +272,3 @@ def _match_task(game, decks: int, seed: int, openings: int, nice: int, *agents) 
         _NICED = True
     with arena._one_thread():
         return arena.play(game, list(agents), decks=decks, seed=seed, openings=openings).records
-
-
-def evaluate(directory, seed: int, config, stop: threading.Event, in_flight: int = 2, nice: int = 5) -> None:
-    """The league's evaluation scheduler with its matches as Ray tasks: pairings chosen and
-    results written here (in the driver), each round's games in one transaction when its
-    task finishes; until ``stop``, then a last ratings fit. A round lost with its worker is
-    dropped (played again later, never counted twice); one still running at ``stop`` too."""
-    from selfplay.league.evaluation import Evaluator
-
-    ray = ray_module()
-    task = ray.remote(num_cpus=1, max_retries=0)(_match_task)
-    evaluator = Evaluator(directory, seed, config)
-    shipped: dict[int, object] = {}  # player id -> its agent, in the object store
-    pending: dict = {}
-    try:
-        while not stop.is_set():
-            while len(pending) < in_flight:
-                pairing = evaluator.next_pairing()
-                if pairing is None:
-                    break
-                agents = []
-                for player in pairing.players:
-                    if player.id not in shipped:
-                        shipped[player.id] = ray.put(evaluator.agent(player))
-                    agents.append(shipped[player.id])
-                ref = task.remote(evaluator.game, config.decks, pairing.seed, evaluator.openings, nice, *agents)
-                pending[ref] = pairing
-            if not pending:
-                stop.wait(0.5)
-                continue
-            ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.5)
-            for ref in ready:
-                pairing = pending.pop(ref)
-                try:
-                    records = ray.get(ref)
-                except ray.exceptions.RayTaskError:
-                    raise  # the match's code failed: not a lost worker
-                except ray.exceptions.RayError as err:
-                    log.warning("selfplay: an evaluation round was lost (%s); it is not counted", type(err).__name__)
-                    continue
-                evaluator.record(pairing, records)
-        for ref in pending:
-            ray.cancel(ref, force=True)
-        evaluator.refit()
-    finally:
-        evaluator.close()
-

@@ -238,7 +238,7 @@ class DefaultAgent:
 
 
 #: Games whose options change what a model must know: DouDizhu with bidding needs a bidder
-#: network. Until a model for them is released, their default is the baseline that can play them.
+#: network. Their released model, and the baseline that plays them where an install lacks it.
 RELEASED_WITH_OPTION = {("doudizhu", "bidding"): (MODELS / "doudizhu-bid.pt", "rlcard-rule")}
 
 
@@ -247,18 +247,19 @@ def default_agent(game_name: str, options: dict | None = None) -> DefaultAgent:
     ``default_spec``."""
     for (game, option), (model, baseline) in RELEASED_WITH_OPTION.items():
         if game == game_name and (options or {}).get(option):
-            if model.is_file():
-                return DefaultAgent(game_name, str(model), "released model", f"selfplay.models/{model.name}", model)
-            return DefaultAgent(game_name, baseline, "built-in", f"no model released for {option}=true yet")
+            return _released(game_name, model, baseline)
     model = RELEASED.get(game_name)
     if model is None:
         return DefaultAgent(game_name, BUILT_IN_DEFAULT, "built-in", "no released model")
+    return _released(game_name, model, FALLBACK.get(game_name, BUILT_IN_DEFAULT))
+
+
+def _released(game_name: str, model: Path, fallback: str) -> DefaultAgent:
     name = f"selfplay.models/{model.name}"
     if model.is_file():
         return DefaultAgent(game_name, str(model), "released model", name, model)
     why = _MODELS_PROBLEM or f"no file {model}"
-    return DefaultAgent(game_name, FALLBACK.get(game_name, BUILT_IN_DEFAULT), "fallback",
-                        f"released model {name} missing from this install: {why}", model)
+    return DefaultAgent(game_name, fallback, "fallback", f"released model {name} missing from this install: {why}", model)
 
 
 def default_spec(game_name: str, options: dict | None = None) -> str:
@@ -267,7 +268,7 @@ def default_spec(game_name: str, options: dict | None = None) -> str:
     a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
     a released model it warns and falls back (DouDizhu: ``rlcard-rule``); ``selfplay agents``
     shows each game's default and why. ``options``: the game's (DouDizhu with ``bidding``:
-    the released bidding model, or ``rlcard-rule`` with its bidding rule until there is one)."""
+    the released bidding model ``doudizhu-bid.pt``; its fallback ``rlcard-rule`` bids by its rule)."""
     default = default_agent(game_name, options)
     if default.source == "fallback":
         import warnings

@@ -511,15 +511,17 @@ def load_agent(path: str | os.PathLike, game: Game, device: str | None = "cpu",
                temperature: float = 0.0) -> DMCAgent:
     """The agent of a DMC checkpoint for ``game``, its networks on ``device``
     (``selfplay.nets.resolve_device``): greedy over Q, or softmax at ``temperature``
-    when it is positive; CheckpointError if it does not fit."""
+    when it is positive; CheckpointError if it does not fit. A bidding checkpoint plays
+    the fixed-landlord game with its role networks (its bidder stays unused)."""
     dev = resolve_device(device)
     data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
     encoder = encoder_for(game)
-    if list(data["groups"]) != list(encoder.spec.groups):
-        raise CheckpointError(f"{path}: networks for {', '.join(data['groups'])}, but {game!r} "
-                              f"needs {', '.join(encoder.spec.groups)}")
+    groups, wanted = list(data["groups"]), list(encoder.spec.groups)
+    if groups != wanted and groups != wanted + ["bidder"]:  # a bidding model also plays a fixed landlord
+        raise CheckpointError(f"{path}: networks for {', '.join(groups)}, but {game!r} "
+                              f"needs {', '.join(wanted)}")
     nets = []
-    for cfg, sd in zip(data["net_configs"], data["models"]):
+    for cfg, sd in zip(data["net_configs"][:len(wanted)], data["models"][:len(wanted)]):
         net = QNet(NetConfig.from_dict(cfg))
         if (net.config.state_dim, net.config.move_dim) != (encoder.spec.state_dim, encoder.spec.move_dim):
             raise CheckpointError(f"{path}: its networks do not fit {game!r}'s features")

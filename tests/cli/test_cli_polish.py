@@ -221,7 +221,8 @@ def test_json_output_of_games_agents_and_league_status(tmp_path):
     ddz, *others, bidding = agents["defaults"]
     assert ddz["game"] == "doudizhu" and ddz["source"] == "released model" and ddz["spec"] == ddz["path"]
     assert {d["spec"] for d in others} == {"mcts:sims=1000"} and {d["source"] for d in others} == {"built-in"}
-    assert bidding["game"] == "doudizhu -o bidding=true" and bidding["spec"] == "rlcard-rule"  # it bids
+    assert bidding["game"] == "doudizhu -o bidding=true" and bidding["source"] == "released model"
+    assert Path(bidding["spec"]).name == "doudizhu-bid.pt" and bidding["spec"] == bidding["path"]
     from selfplay.league.store import LeagueStore
 
     LeagueStore.open_or_create(tmp_path / "lg", "kuhn", {}).close()

@@ -330,6 +330,17 @@ def test_a_checkpoint_of_the_fixed_landlord_game_does_not_load_for_bidding(tmp_p
         load_agent(path, make("doudizhu", bidding=True))
 
 
+def test_a_bidding_checkpoint_plays_the_fixed_landlord_game_with_its_role_networks(tmp_path):
+    path = train(TINY, "doudizhu", tmp_path / "bid", frames=3000, actors=0, game_options={"bidding": True})
+    bidder = load_agent(path, make("doudizhu", bidding=True))
+    fixed = load_agent(path, make("doudizhu"))
+    assert len(bidder.nets) == 4 and len(fixed.nets) == 3
+    for mine, theirs in zip(fixed.nets, bidder.nets):  # the same landlord, landlord_down, landlord_up
+        assert all(torch.equal(a, b) for a, b in zip(mine.state_dict().values(), theirs.state_dict().values()))
+    state = make("doudizhu").new_initial_state(seed=1)
+    assert fixed.act(state) in state.legal_actions()
+
+
 # ---- kill and resume -------------------------------------------------------------------------------
 def _alive(pgid: int) -> bool:
     try:

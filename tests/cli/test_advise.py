@@ -46,9 +46,12 @@ def test_a_follow_beats_the_single_with_a_low_single():
 
 
 def test_a_bid_with_both_jokers_and_a_bomb_is_3():
-    advice = selfplay.advise(**BID)
-    assert (advice.phase, advice.seat, advice.role) == ("bid", 1, "bidder")
-    assert advice.legal == 4 and advice.moves == [{"move": "bid 3"}] and advice.value_kind == "choice"
+    advice = selfplay.advise(**BID, top=4)  # the released bidding model: Q of every bid
+    assert (advice.phase, advice.seat, advice.role) == ("bid", 1, "bidder") and advice.legal == 4
+    assert advice.moves[0]["move"] == "bid 3" and len(advice.moves) == 4 and all("q" in m for m in advice.moves)
+    assert [m["q"] for m in advice.moves] == sorted((m["q"] for m in advice.moves), reverse=True)
+    rule = selfplay.advise(**BID, agent="rlcard-rule")  # the baseline's rule: one choice
+    assert rule.moves == [{"move": "bid 3"}] and rule.value_kind == "choice"
 
 
 def test_the_cli_prints_the_moves_and_json_gives_the_same_data():

@@ -87,7 +87,7 @@ def test_the_released_bidding_model_is_the_default_of_bidding_games_and_beats_th
     summary = f"WP {overall.win_rate:.3f} [{overall.win_rate_low:.3f}, {overall.win_rate_high:.3f}], bidding {bids}"
     print("\n" + summary)
     assert overall.games == 600 and overall.win_rate_low > 0.5 and overall.score > 0, summary
-    assert bids["landlord"].rate > 0.4, summary  # it bids for the hands it wins with
+    assert bids["landlord"].rate > 0.4, summary  # it takes the landlord often (it bids 3 nearly always)
 
 
 def test_the_released_bidding_model_also_plays_the_fixed_landlord_game():

@@ -29,6 +29,14 @@ from selfplay.games.base import State
 from selfplay.search.evaluators import BatchEvaluator, Evaluator, as_batch_evaluator
 
 
+def prior_batch(evaluator: BatchEvaluator, states: list[State]) -> list[np.ndarray]:
+    """The evaluator's priors alone: its ``prior_batch`` where it has one (an evaluator whose
+    values cost more than its priors, as ``playouts.PlayoutLeaves``), else ``evaluate_batch``'s."""
+    if hasattr(evaluator, "prior_batch"):
+        return evaluator.prior_batch(states)
+    return evaluator.evaluate_batch(states)[0]
+
+
 class BeliefSampler:
     """Worlds of ``state`` for ``observer``, each drawn with the posterior weight of the
     opponents' past moves (see the module docstring)."""
@@ -45,7 +53,7 @@ class BeliefSampler:
                   for before, action in world.past_decisions() if before.current_player != observer]
         log_weight = np.zeros(len(worlds))
         if scored:
-            priors, _ = self.evaluator.evaluate_batch([before for _, before, _ in scored])
+            priors = prior_batch(self.evaluator, [before for _, before, _ in scored])
             for (i, before, action), prior in zip(scored, priors):
                 legal = before.legal_actions()
                 p = (1 - self.epsilon) * float(prior[legal.index(action)]) + self.epsilon / len(legal)

@@ -29,6 +29,15 @@ released model, ISMCTS over Q values lost to plain greedy play (docs/search.md).
 The blueprint is any pair of callables (numpy or torch behind them; this
 module imports neither): ``scores(state) -> (legal, scores)`` and
 ``policy(states) -> actions`` (batched).
+
+``PlayoutLeaves`` brings the same playouts into a tree search: a
+``BatchEvaluator`` whose priors come from a network and whose value of a
+leaf is the return of playing that leaf (a full state: a sampled world) to
+the end with the blueprint's policy. Under PIMC with a Gumbel root of ``m``
+actions and ``m`` simulations per world, every considered move is played out
+once in every world, the same worlds for all of them: the paired playouts
+above, with the Gumbel root's choice and its completed-Q target on top
+(``selfplay.learners.az``: ``leaf="playout"``).
 """
 
 from __future__ import annotations
@@ -71,12 +80,42 @@ class PlayoutResult:
 
 
 def play_out(states: list[State], policy: Policy) -> None:
-    """Play every state to the end with ``policy``, all unfinished ones in each call."""
+    """Play every state to the end with ``policy``, all unfinished ones that have a choice in
+    each call (a forced move, the only legal one, is played without asking)."""
     live = [s for s in states if not s.is_terminal()]
     while live:
-        for state, action in zip(live, policy(live)):
+        choosing = []
+        for state in live:
+            legal = state.legal_actions()
+            if len(legal) == 1:
+                state._apply(legal[0])
+            else:
+                choosing.append(state)
+        for state, action in zip(choosing, policy(choosing) if choosing else ()):
             state._apply(action)  # the policy picks among legal_actions()
         live = [s for s in live if not s.is_terminal()]
+
+
+class PlayoutLeaves:
+    """``BatchEvaluator``: priors from ``evaluator`` (any ``BatchEvaluator``), values by playing
+    every leaf out with ``policy``, all leaves of a call stepped together, each return clipped to
+    ``return_range`` (the scale the search's values are declared on). ``prior_batch`` gives the
+    priors alone (what ``beliefs`` reads)."""
+
+    def __init__(self, evaluator, policy: Policy, return_range: tuple[float, float] | None = None) -> None:
+        self.evaluator, self.policy, self.return_range = evaluator, policy, return_range
+
+    def prior_batch(self, states: Sequence[State]) -> list[np.ndarray]:
+        return self.evaluator.evaluate_batch(states)[0]
+
+    def evaluate_batch(self, states: Sequence[State]) -> tuple[list[np.ndarray], np.ndarray]:
+        priors = self.prior_batch(states)
+        games = [state.clone() for state in states]
+        play_out(games, self.policy)
+        values = np.array([g.returns() for g in games], dtype=float)
+        if self.return_range is not None:
+            values = np.clip(values, *self.return_range)
+        return priors, values
 
 
 class PlayoutSearch:

@@ -135,7 +135,7 @@ def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin:
         raise AgentSpecError(str(err)) from None
 
 
-def _az(game: Game, path: str = "", sims: int = -1, device: str = "cpu") -> Agent:
+def _az(game: Game, path: str = "", sims: int = -1, beliefs: int = -1, worlds: int = -1, device: str = "cpu") -> Agent:
     from selfplay.checkpoints import CheckpointError
     from selfplay.learners.az import load_agent
 
@@ -145,8 +145,12 @@ def _az(game: Game, path: str = "", sims: int = -1, device: str = "cpu") -> Agen
         raise AgentSpecError(f"no checkpoint file {path!r}")
     if sims < -1:
         raise AgentSpecError("az: sims must be 0 (the policy network alone) or more (default: the run's own)")
+    if beliefs < -1 or worlds < -1:
+        raise AgentSpecError("az: beliefs (0: uniform worlds) and worlds (0: information-set MCTS) must be 0 or more "
+                             "(default: the run's own)")
     try:
-        return load_agent(path, game, simulations=None if sims == -1 else sims, device=_device(device))
+        return load_agent(path, game, simulations=None if sims == -1 else sims, device=_device(device),
+                          beliefs=None if beliefs == -1 else beliefs, worlds=None if worlds == -1 else worlds)
     except CheckpointError as err:
         raise AgentSpecError(str(err)) from None
 
@@ -187,7 +191,8 @@ REGISTRY: dict[str, Entry] = {
                                      "worlds sampled worlds (8), the best mean kept: path= (DouDizhu: the "
                                      "released model), margin, device"),
     "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=; sims: the run's own, "
-                     "0 the policy network alone; device)"),
+                     "0 the policy network alone; worlds=N: PIMC over N worlds, 0 ISMCTS; beliefs=N: worlds "
+                     "weighted by the opponents' moves, 0 uniform; device)"),
     "checkpoint": Entry(_checkpoint, "a checkpoint file by its learner (path=; device=cpu|cuda|auto; DMC: "
                                      "temperature=T, softmax over Q, 0 greedy): what PATH alone gives, with options"),
     "cfr": Entry(_cfr, "tabular CFR+ solved when loaded: iterations=N (1000); plays its average policy",

@@ -49,7 +49,8 @@ from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
 from selfplay.games import Game, State, make
-from selfplay.learners.az_models import MODELS, FlatModel, MoveModel, resolve_network, warm_start_from_dmc
+from selfplay.learners.az_models import (MODELS, FlatModel, MoveModel, greedy_moves, leaf_evaluator, resolve_network,
+                                         warm_start_from_dmc)
 from selfplay.learners.rundir import CHECKPOINT, Schedule, check_new_or_resumed, resumed_config, snapshot_path, write_record
 from selfplay.locks import exclusive
 from selfplay.nets import NetConfig, QNet, resolve_device
@@ -58,6 +59,7 @@ from selfplay.search.gumbel import GumbelPIMC
 from selfplay.search.puct import PUCT, PUCTConfig, search_batched
 
 LEARNER = "az"
+LEAVES = ("network", "playout")
 
 
 @dataclass
@@ -98,6 +100,7 @@ class AZConfig:
     full_search_fraction: float = 0.0  # playout cap randomization: the share of moves searched in full; 0 (auto): 1 (flat), 0.25 (moves: KataGo's)
     cheap_simulations: int = 8  # the other moves' searches (KataGo: 100 of 600); they train the value only
     init_temperature: float = 0.1  # --init from DMC: the initial logits are Q / this (points)
+    leaf: str = "network"  # ours: a leaf's value from the network, or "playout": the return of playing it out by the network's greedy moves
 
     def __post_init__(self) -> None:
         self.hidden = tuple(int(h) for h in self.hidden)
@@ -115,6 +118,8 @@ class AZConfig:
             raise ValueError(f"az: replay must be recent or run, not {self.replay!r}")
         if self.beliefs < 0:
             raise ValueError(f"az: beliefs must be 0 (uniform worlds) or more candidates, not {self.beliefs}")
+        if self.leaf not in LEAVES:
+            raise ValueError(f"az: leaf must be network or playout, not {self.leaf!r}")
         if self.pimc_worlds < 0:
             raise ValueError(f"az: pimc_worlds must be 0 (ISMCTS) or more, not {self.pimc_worlds}")
 
@@ -228,7 +233,7 @@ class SelfPlay:
         config = resolved(config, game)
         self.game, self.model, self.config = game, model, config
         self.rng = np.random.default_rng(seed)
-        self.evaluator = model.evaluator()
+        self.evaluator = leaf_evaluator(model, config.leaf)
         self.searches = [make_search(game, self.evaluator, config.search(noise=True), config.pimc_worlds,
                                      int(self.rng.integers(1 << 62))) for _ in range(config.games_per_actor)]
         self.seating = Seating(game, self.rng)
@@ -588,11 +593,11 @@ class AZAgent:
     agent (``BatchAZAgent``) also searches many games at once."""
 
     def __init__(self, model: FlatModel | MoveModel, search: PUCTConfig, name: str = "az", worlds: int = 0,
-                 policy: str = "visits") -> None:
+                 policy: str = "visits", leaf: str = "network") -> None:
         self.model, self.name = model, name
         for net in model.nets:
             net.eval()
-        self.evaluator = model.evaluator()
+        self.evaluator = leaf_evaluator(model, leaf)
         self.config, self.worlds, self.policy = search, worlds, policy
         self.reset(0)
 
@@ -665,16 +670,18 @@ class PolicyAgent:
 
     def act_batch(self, states) -> list[int]:
         with torch.inference_mode():
-            return [max(probs, key=lambda a: (probs[a], -a)) for probs in self.model.policy(list(states))]
+            return greedy_moves(self.model, states)
 
     def act(self, state: State) -> int:
         return self.act_batch([state])[0]
 
 
 def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = None,
-               device: str | None = "cpu") -> AZAgent | PolicyAgent:
+               device: str | None = "cpu", beliefs: int | None = None,
+               worlds: int | None = None) -> AZAgent | PolicyAgent:
     """The searching agent of an az checkpoint for ``game`` (``simulations`` 0: its policy
-    network alone), its networks on ``device``; CheckpointError if it does not fit."""
+    network alone; ``simulations``, ``beliefs`` and PIMC's ``worlds``: None keeps the run's
+    own), its networks on ``device``; CheckpointError if it does not fit."""
     data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
     model = checkpoint_model(path, data, game)
     for net in model.nets:
@@ -684,6 +691,10 @@ def load_agent(path: str | os.PathLike, game: Game, simulations: int | None = No
         return PolicyAgent(model, name=str(path))
     if simulations is not None:
         config.simulations = simulations
+    if beliefs is not None:
+        config.beliefs = beliefs
+    if worlds is not None:
+        config.pimc_worlds = worlds
     agent = BatchAZAgent if model.kind == "moves" else AZAgent
     return agent(model, config.search(noise=False), name=str(path), worlds=config.pimc_worlds,
-                 policy=config.policy_target)
+                 policy=config.policy_target, leaf=config.leaf)

@@ -18,8 +18,9 @@
 A model turns a decision into a sample (``sample``: what the mover saw, the policy
 target, the move played), a finished game's samples into training rows
 (``rows``: with every player's return), a batch of rows into the loss
-(``loss``), and gives the search its evaluator and the ``sims=0`` agent its
-greedy moves (``policy``).
+(``loss``), and gives the search its evaluator (``leaf_evaluator``: the network's
+values, or playouts by its greedy moves) and the ``sims=0`` agent its greedy moves
+(``greedy_moves``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State
 from selfplay.nets import NetConfig, PolicyValueConfig, PolicyValueNet, QNet, decision_rows
 from selfplay.search.evaluators import NetworkEvaluator, softmax_over
+from selfplay.search.playouts import PlayoutLeaves
 
 #: The largest action space ``FlatModel``'s policy head takes (``network=auto`` picks ``moves`` above it).
 FLAT_ACTIONS = 4096
@@ -213,6 +215,21 @@ class MoveModel:
 
 
 MODELS = {"flat": FlatModel, "moves": MoveModel}
+
+
+def greedy_moves(model: FlatModel | MoveModel, states: list[State]) -> list[int]:
+    """The policy network's most likely legal move in each state (ties to the lower action)."""
+    return [max(probs, key=lambda a: (probs[a], -a)) for probs in model.policy(list(states))]
+
+
+def leaf_evaluator(model: FlatModel | MoveModel, leaf: str):
+    """What the search asks of a leaf: the network's prior and value (``"network"``), or the
+    network's prior and the return of playing the leaf out with its greedy moves, every seat
+    by its own view (``"playout"``: ``search.playouts.PlayoutLeaves``)."""
+    if leaf == "playout":
+        return PlayoutLeaves(model.evaluator(), lambda states: greedy_moves(model, states),
+                             tuple(float(r) for r in model.game.info.return_range))
+    return model.evaluator()
 
 
 def team_shares(game: Game, group_seat: int) -> np.ndarray:

@@ -160,6 +160,8 @@ def test_config_keys_are_flags_and_names_but_not_config_or_help():
 @pytest.mark.parametrize("command,example,expect", [
     (("train",), "train-doudizhu.toml",
      {"game_name": "doudizhu", "out_dir": "runs/ddz", "minutes": 120.0, "snapshot_minutes": 20.0}),
+    (("train",), "train-doudizhu-az-warm.toml",
+     {"game_name": "doudizhu", "learner": "az", "init": "models/doudizhu-dmc.pt", "actors": 2, "minutes": 120.0}),
     (("league", "run"), "league-doudizhu.toml",
      {"game_name": "doudizhu", "directory": "runs/league", "minutes": 30.0, "snapshot_minutes": 5.0,
       "eval_decks": 20}),

@@ -128,6 +128,25 @@ def test_an_az_league_plays_its_snapshots_and_rates_them(tmp_path, monkeypatch):
         store.close()
 
 
+def test_a_doudizhu_league_trains_az_with_its_move_network_and_rates_its_snapshots(tmp_path):
+    """`league run doudizhu --learner az`: the move network, the learner seated beside
+    past snapshots as the plan says, its snapshots rated against the game's baselines."""
+    config = loop.LeagueConfig(learner="az", snapshot_minutes=None, snapshot_frames=150, actors=0,
+                               final_eval_seconds=5, evaluation=EvaluationConfig(decks=2, min_games=8, refit_rounds=2),
+                               settings={"simulations": 4, "k": 4, "gumbel_m": 4, "hidden": (32, 32), "lstm_hidden": 16,
+                                         "games_per_actor": 4, "send_decisions": 50})
+    store = loop.run("doudizhu", tmp_path / "ddz", frames=300, config=config)
+    try:
+        snapshots = store.players("snapshot")
+        assert len(snapshots) >= 2 and all(p.name.startswith("az-") and p.learner == "az" for p in snapshots)
+        record = json.loads((tmp_path / "ddz" / loop.RUN_DIR / "config.json").read_text())
+        assert record["config"]["network"] == "moves" and record["config"]["root"] == "gumbel"
+        rated = {r.player for r in store.latest_ratings() if r.role is None}
+        assert rated == {p.name for p in store.players()} and "doudizhu-dmc" in rated
+    finally:
+        store.close()
+
+
 def test_connect4_evaluation_deals_differ_through_random_openings(tmp_path):
     store = _tiny("connect4", tmp_path, minutes=0.05)
     try:

@@ -73,3 +73,39 @@ def test_play_out_finishes_every_game_and_a_terminal_state_is_refused():
         PlayoutSearch(prefers_low, leftmost).search(games[0])
     with pytest.raises(ValueError):
         PlayoutConfig(k=0)
+
+
+class UniformPrior:
+    """A BatchEvaluator that counts its calls: uniform priors, zero values."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def evaluate_batch(self, states):
+        self.calls += 1
+        return [np.full(len(s.legal_actions()), 1 / len(s.legal_actions())) for s in states], np.zeros((len(states), 2))
+
+
+def test_playout_leaves_value_a_leaf_by_its_playout_and_keep_the_networks_priors():
+    from selfplay.search.playouts import PlayoutLeaves
+
+    inner = UniformPrior()
+    leaves = PlayoutLeaves(inner, leftmost)
+    empty = make("tictactoe").new_initial_state()
+    two = make("tictactoe").new_initial_state()
+    two.apply(4)  # X in the centre; leftmost from here: O 0, X 1, O 2, X 3, O 5, X 6, O 7, X 8 (no line: a draw)
+    priors, values = leaves.evaluate_batch([empty, two])
+    # leftmost from the empty board: X 0, O 1, X 2, O 3, X 4, O 5, X 6 completes the 2-4-6 diagonal
+    assert values.tolist() == [[1.0, -1.0], [0.0, 0.0]]
+    assert [p.tolist() for p in priors] == [[1 / 9] * 9, [1 / 8] * 8]
+    assert empty.legal_actions() == list(range(9))
+    assert two.legal_actions() == [0, 1, 2, 3, 5, 6, 7, 8]  # the leaves themselves are not played
+    assert leaves.prior_batch([empty])[0].tolist() == [1 / 9] * 9 and inner.calls == 2
+
+
+def test_playout_values_are_clipped_to_the_declared_range():
+    from selfplay.search.playouts import PlayoutLeaves
+
+    _, values = PlayoutLeaves(UniformPrior(), leftmost, return_range=(-0.5, 0.5)).evaluate_batch(
+        [make("tictactoe").new_initial_state()])
+    assert values.tolist() == [[0.5, -0.5]]

@@ -76,6 +76,30 @@ def test_self_play_search_sees_only_what_the_mover_has_seen(name, worlds, root, 
         assert a.action == b.action
 
 
+@pytest.mark.parametrize("worlds", [0, 4], ids=["ismcts", "pimc"])
+@pytest.mark.parametrize("name", HIDDEN)
+def test_playout_leaves_see_only_what_the_mover_has_seen(name, worlds):
+    """``leaf="playout"``: every leaf is a sampled world played out by every seat's greedy move at
+    its own view of that world, so the playouts too see nothing the mover has not seen."""
+    from selfplay.search.playouts import PlayoutLeaves
+
+    game = make(name)
+    config = AZConfig(simulations=8, k=4, gumbel_m=4, search_batch=4, root="gumbel", pimc_worlds=worlds,
+                      policy_target="gumbel", leaf="playout")
+    network = NetworkEvaluator(ObservationNet(game), lambda s: s.observation(s.current_player).reshape(-1))
+
+    def highest(states):  # a cheap policy of each seat's own view: its highest legal action
+        return [max(s.legal_actions()) for s in states]
+
+    evaluator = PlayoutLeaves(network, highest, game.info.return_range)
+    for k, (real, other) in enumerate(positions(game, seed=11, count=3 if name != "doudizhu" else 2)):
+        results = [make_search(game, evaluator, config.search(noise=True), worlds, rng=200 + k).search(state)
+                   for state in (real, other)]
+        a, b = results
+        assert a.counts == b.counts and a.action == b.action, (name, worlds, k)
+        assert policy_target(a, "gumbel") == policy_target(b, "gumbel")
+
+
 def test_self_play_builds_its_searches_with_that_function():
     """``SelfPlay`` (the actors) searches with ``make_search``'s searches: ISMCTS or PIMC."""
     from selfplay.learners.az import new_model

@@ -344,8 +344,9 @@ def exploitability_command(game_name, specs, as_json, league_dir) -> None:
               help="A learner hyper-parameter (repeatable), e.g. --set simulations=100 --set hidden=256x256; "
                    "with --resume, only those safe mid-run (docs/cli.md).")
 @click.option("--init", "init", type=click.Path(dir_okay=False), default=None, metavar="CHECKPOINT",
-              help="az: start a new run from this checkpoint (DMC: its Q-values become the first logits and "
-                   "values; az: its network goes on under the new settings).")
+              help="Start a new run from this checkpoint. az: from DMC (its Q-values become the first logits and "
+                   "values) or az (its network goes on under the new settings); dmc: from DMC (every network "
+                   "of the same name and shape, e.g. a fixed-landlord model's roles in a bidding run).")
 @backend_options
 @config_option
 @click.pass_context
@@ -364,6 +365,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
       selfplay train tictactoe --learner az --out runs/ttt --minutes 10
       selfplay train connect4 --learner az --out runs/c4 --set simulations=100    # a hyper-parameter
       selfplay train doudizhu --learner az --out runs/ddz-az --init models/doudizhu-dmc.pt
+      selfplay train doudizhu -o bidding=true --out runs/ddz-bid --init models/doudizhu-dmc.pt   # roles from DMC
       selfplay train --config examples/train-doudizhu.toml --seed 1    # a file's options, one changed
       selfplay train doudizhu --out runs/ddz --actors 30 --backend ray --address auto   # on a Ray cluster
 
@@ -383,8 +385,6 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
     config, changes = learner_config(module, settings)
     if snapshot_minutes and snapshot_frames:
         raise UserError("give --snapshot-minutes or --snapshot-frames, not both")
-    if init is not None and learner != "az":
-        raise UserError("--init starts az runs (from a DMC or az checkpoint); dmc has no warm start")
     if init is not None and resume:
         raise UserError("--init starts a new run; --resume continues one from its own checkpoint")
     if init is not None and not Path(init).is_file():

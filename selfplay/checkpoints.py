@@ -45,6 +45,14 @@ class CheckpointError(ValueError):
     """A file that cannot be used as a checkpoint; the message is one line."""
 
 
+def origin(path: str | os.PathLike, data: dict) -> dict:
+    """Where a warm-started run began (``--init``): the file, its learner, its frames and its SHA-256."""
+    import hashlib
+
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return {"path": str(path), "learner": data.get("learner"), "frames": int(data.get("frames", 0)), "sha256": digest}
+
+
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Write ``payload`` (plus format and version) atomically to ``path``, every tensor on the CPU."""
     path = Path(path)

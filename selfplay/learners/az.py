@@ -47,7 +47,7 @@ import torch
 from selfplay.actors import OpponentPlan, Outcome, PlanRelay, Seating
 from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
-from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
+from selfplay.checkpoints import CheckpointError, export, load_checkpoint, origin, save_checkpoint
 from selfplay.games import Game, State, make
 from selfplay.learners.az_models import (MODELS, FlatModel, MoveModel, greedy_moves, leaf_evaluator, resolve_network,
                                          warm_start_from_dmc)
@@ -442,8 +442,7 @@ def warm_start(path: str | os.PathLike, game: Game, config: AZConfig) -> tuple[F
         warm_start_from_dmc(model, dmc, config.init_temperature)
     else:
         raise CheckpointError(f"{path}: a {learner} checkpoint cannot start an az run (az or dmc)")
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    return model, {"path": str(path), "learner": learner, "frames": int(data.get("frames", 0)), "sha256": digest}
+    return model, origin(path, data)
 
 
 def _train(config, game_name, out, game, actors, seed, resume, on_metrics, schedule, league, device,

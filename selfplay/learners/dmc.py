@@ -49,7 +49,7 @@ from selfplay.actors import (
 )
 from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
-from selfplay.checkpoints import CheckpointError, export, load_checkpoint, save_checkpoint
+from selfplay.checkpoints import CheckpointError, export, load_checkpoint, origin, save_checkpoint
 from selfplay.encoders import Encoder, encoder_for
 from selfplay.games import Game, State, make, options_of
 from selfplay.learners.rundir import (  # noqa: F401  (RunExistsError: dmc.RunExistsError, for callers)
@@ -244,6 +244,7 @@ def train(
     device: str | None = "auto",
     changes: dict | None = None,
     backend: Backend = LOCAL,
+    init: str | os.PathLike | None = None,
 ) -> Path:
     """Train DMC on ``game_name`` until ``minutes`` of training time or ``frames``
     frames (totals over all resumes; neither: until interrupted), writing the run
@@ -259,18 +260,43 @@ def train(
     snapshot's work twice. ``device``: where the learner's networks train
     (``auto``: CUDA when present); actors infer on the CPU. ``changes``: on
     resume, the settings to change (``rundir.resumed_config``). ``league``: see
-    ``LeagueHooks``."""
+    ``LeagueHooks``. ``init``: a new run starts from that DMC checkpoint's networks
+    (``warm_start``)."""
     out = Path(out_dir)
     game_check = build_game(game_name, objective, game_options)  # a bad name or option: before any file
     dev = resolve_device(device)
     with exclusive(out):
         return _train(config, game_name, out, game_check, minutes, frames, actors, objective, seed, resume,
                       on_metrics, game_options, Schedule(minutes, frames, snapshot_minutes, snapshot_frames),
-                      league, dev, changes or {}, backend)
+                      league, dev, changes or {}, backend, init)
+
+
+def warm_start(path: str | os.PathLike, game: Game, groups: list[str], configs: list[NetConfig],
+               nets: list[QNet]) -> dict:
+    """Start a new run's networks from a DMC checkpoint of the same game: every network the
+    checkpoint has under the same name and shape takes its weights, the rest start fresh (a
+    fixed-landlord model's three role networks start a bidding run, whose ``bidder`` is new).
+    Returns where the run started (``checkpoints.origin``, plus the networks taken);
+    CheckpointError if no network fits."""
+    data = load_checkpoint(path, expect_game=game.name, expect_learner=LEARNER)
+    theirs = dict(zip(data["groups"], zip(data["net_configs"], data["models"])))
+    taken = []
+    for name, config, net in zip(groups, configs, nets):
+        if name not in theirs:
+            continue
+        their_config, weights = theirs[name]
+        if NetConfig.from_dict(their_config) != config:
+            raise CheckpointError(f"{path}: its {name} network has another shape than this run's")
+        net.load_state_dict({k: v.float() for k, v in weights.items()})
+        taken.append(name)
+    if not taken:
+        raise CheckpointError(f"{path}: none of its networks ({', '.join(data['groups'])}) is one of this "
+                              f"run's ({', '.join(groups)})")
+    return {**origin(path, data), "groups": taken}
 
 
 def _train(config, game_name, out, game, minutes, frames, actors, objective, seed, resume, on_metrics,
-           game_options, schedule, league, device, changes, backend) -> Path:
+           game_options, schedule, league, device, changes, backend, init) -> Path:
     ckpt_path = out / CHECKPOINT
     state = None
     if check_new_or_resumed(out, resume):
@@ -303,6 +329,9 @@ def _train(config, game_name, out, game, minutes, frames, actors, objective, see
         steps = int(state.get("extra", {}).get("learner_steps", 0))
         episodes = int(state.get("extra", {}).get("episodes", 0))
         torch.set_rng_state(state["rng"]["torch"])
+    started_from = state.get("extra", {}).get("init") if state is not None else None
+    if state is None and init is not None:
+        started_from = warm_start(init, game, groups, configs, nets)
 
     write_record(out, {"learner": LEARNER, "game": game_name, "game_options": dict(game.info.options),
                        "objective": objective, "seed": seed, "actors": actors, "minutes": schedule.minutes,
@@ -311,7 +340,7 @@ def _train(config, game_name, out, game, minutes, frames, actors, objective, see
                        "net_configs": [c.to_dict() for c in configs],
                        "snapshot_minutes": schedule.snapshot_minutes, "snapshot_frames": schedule.snapshot_frames,
                        "resumed_at_frames": frames_done if state is not None else None,
-                       "provenance": run_record()},
+                       "init": started_from, "provenance": run_record()},
                  frames_done if state is not None else None)
 
     def save(path: Path = ckpt_path) -> Path:
@@ -321,7 +350,7 @@ def _train(config, game_name, out, game, minutes, frames, actors, objective, see
             "models": [n.state_dict() for n in nets], "optimizers": [o.state_dict() for o in optimizers],
             "frames": frames_done, "elapsed_seconds": trained_seconds(), "seed": seed,
             "config": {**asdict(config), "mlp": list(config.mlp)}, "rng": {"torch": torch.get_rng_state()},
-            "extra": {"learner_steps": steps, "episodes": episodes},
+            "extra": {"learner_steps": steps, "episodes": episodes, "init": started_from},
         })
 
     # Actors of a resumed run get new seeds (from the frames so far): no replayed games.

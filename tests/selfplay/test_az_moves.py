@@ -161,8 +161,9 @@ def test_train_init_from_dmc_records_where_it_started_and_refuses_a_foreign_chec
     kuhn = make("kuhn")
     with pytest.raises(CheckpointError):
         warm_start(dmc_path, kuhn, AZConfig(network="moves"))
-    bad = script("train", "doudizhu", "--learner", "dmc", "--out", str(tmp_path / "x"), "--init", str(dmc_path))
-    assert bad.returncode == 2 and "--init starts az runs" in bad.stderr
+    bad = script("train", "doudizhu", "--learner", "dmc", "--out", str(tmp_path / "x"), "--init",
+                 str(out / "checkpoint.pt"))
+    assert bad.returncode == 2 and "az" in bad.stderr and "dmc" in bad.stderr  # DMC starts from DMC only
     bad = script("train", "doudizhu", "--learner", "az", "--out", str(tmp_path / "y"), "--init",
                  str(tmp_path / "missing.pt"))
     assert bad.returncode == 2 and "no such file" in bad.stderr

@@ -341,6 +341,34 @@ def test_a_bidding_checkpoint_plays_the_fixed_landlord_game_with_its_role_networ
     assert fixed.act(state) in state.legal_actions()
 
 
+def test_a_bidding_run_warm_starts_its_role_networks_from_a_fixed_landlord_model(tmp_path):
+    """``train --init`` for DMC: every network of the same name and shape starts from the
+    checkpoint's weights, the bidder (which the fixed-landlord model lacks) starts fresh, and
+    the run records where it began; a checkpoint of another learner or shape is refused."""
+    fixed = train(TINY, "doudizhu", tmp_path / "fixed", frames=400, actors=0, seed=0)
+    game = make("doudizhu", bidding=True)
+    encoder = encoder_for(game)
+    groups, configs = list(encoder.spec.groups), dmc.net_configs(encoder, TINY)
+    torch.manual_seed(7)
+    nets = [QNet(c) for c in configs]
+    fresh_bidder = {k: v.clone() for k, v in nets[-1].state_dict().items()}
+    record = dmc.warm_start(fixed, game, groups, configs, nets)
+    assert record["groups"] == ["landlord", "landlord_down", "landlord_up"] and groups[-1] == "bidder"
+    assert record["learner"] == "dmc" and record["frames"] >= 400 and len(record["sha256"]) == 64
+    source = load_checkpoint(fixed)["models"]
+    for net, weights in zip(nets[:3], source):
+        assert all(torch.equal(net.state_dict()[k], v) for k, v in weights.items())
+    assert all(torch.equal(nets[-1].state_dict()[k], v) for k, v in fresh_bidder.items())
+
+    out = tmp_path / "bid"
+    train(TINY, "doudizhu", out, frames=300, actors=0, seed=1, game_options={"bidding": True}, init=fixed)
+    assert json.loads((out / "config.json").read_text())["init"]["groups"] == record["groups"]
+    assert load_checkpoint(out / "checkpoint.pt")["extra"]["init"]["sha256"] == record["sha256"]
+    wider = DMCConfig(**{**TINY.__dict__, "mlp": (64, 64)})
+    with pytest.raises(CheckpointError, match="another shape"):
+        dmc.warm_start(fixed, game, groups, dmc.net_configs(encoder, wider), [QNet(c) for c in dmc.net_configs(encoder, wider)])
+
+
 # ---- kill and resume -------------------------------------------------------------------------------
 def _alive(pgid: int) -> bool:
     try:

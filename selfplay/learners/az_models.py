@@ -101,6 +101,14 @@ class FlatModel:
         value_loss = ((predicted - net.config.normalise(value)) ** 2).mean()  # on the game's declared scale
         return policy_loss, value_loss
 
+    def greedy(self, states: list[State]) -> list[int]:
+        logits, _ = self.nets[0].numpy_call(np.stack([features(s) for s in states]))
+        out = []
+        for row, state in zip(logits, states):
+            legal = np.asarray(state.legal_actions())
+            out.append(int(legal[row[legal] == row[legal].max()].min()))
+        return out
+
     def policy(self, states: list[State]) -> list[dict[int, float]]:
         logits, _ = self.nets[0].numpy_call(np.stack([features(s) for s in states]))
         out = []
@@ -209,6 +217,13 @@ class MoveModel:
             value_loss = value_loss + ((q - goal) ** 2).mean(dim=1).sum().cpu()
         return policy_loss / len(rows), value_loss / len(rows)
 
+    def greedy(self, states: list[State]) -> list[int]:
+        out = []
+        for legal, rows in self._outputs(states):
+            logits = rows[:, 0]
+            out.append(min(legal[i] for i in np.flatnonzero(logits == logits.max())))
+        return out
+
     def policy(self, states: list[State]) -> list[dict[int, float]]:
         return [{a: float(p) for a, p in zip(legal, softmax_over(rows[:, 0].astype(float)))}
                 for legal, rows in self._outputs(states)]
@@ -218,8 +233,9 @@ MODELS = {"flat": FlatModel, "moves": MoveModel}
 
 
 def greedy_moves(model: FlatModel | MoveModel, states: list[State]) -> list[int]:
-    """The policy network's most likely legal move in each state (ties to the lower action)."""
-    return [max(probs, key=lambda a: (probs[a], -a)) for probs in model.policy(list(states))]
+    """The policy network's most likely legal move in each state: its largest logit (ties to
+    the lower action), read off the logits without a softmax (a playout asks this every move)."""
+    return model.greedy(list(states))
 
 
 def leaf_evaluator(model: FlatModel | MoveModel, leaf: str):

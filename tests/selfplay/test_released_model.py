@@ -95,3 +95,25 @@ def test_the_released_bidding_model_also_plays_the_fixed_landlord_game():
     agent = load(default_spec("doudizhu", {"bidding": True}), game)
     result = arena.play(game, [agent, load("random", game)], decks=50, seed=3)
     assert result.stats()[f"0:{agent.name}"]["all"].win_rate > 0.8
+
+
+def test_the_released_az_model_plays_as_its_network_and_its_search_and_says_where_it_began():
+    """models/doudizhu-az.pt (az warm-started from doudizhu-dmc.pt, 2 hours of playout
+    search; docs/az.md): at most 20 MB, its record names the DMC file it began from (by
+    SHA-256), and both its network alone and its search play DouDizhu, batched in the arena.
+    Its strength (WP 0.522 [0.506, 0.537] against doudizhu-dmc.pt over 2,000 decks x 2 roles)
+    needs more games than a test can play; here 50 decks against random."""
+    import hashlib
+
+    from selfplay.checkpoints import load_checkpoint
+
+    path = Path(RELEASED["doudizhu"]).with_name("doudizhu-az.pt")
+    assert path.is_file() and path.stat().st_size <= 20 * 2**20
+    record = load_checkpoint(path, expect_game="doudizhu", expect_learner="az")
+    assert record["extra"]["init"]["sha256"] == hashlib.sha256(released_path().read_bytes()).hexdigest()
+    assert record["config"]["leaf"] == "playout" and record["config"]["pimc_worlds"] == 8
+    game = make("doudizhu")
+    result = arena.play(game, [load(f"az:path={path},sims=0", game), load("random", game)], decks=50, seed=1)
+    assert result.stats()[f"0:az:path={path},sims=0"]["all"].win_rate >= 0.85
+    state = game.new_initial_state(seed=4)
+    assert load(f"az:path={path}", game).act(state) in state.legal_actions()

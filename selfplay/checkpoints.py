@@ -27,6 +27,7 @@ checkpoint, a checkpoint of another game, or one of a newer format.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -47,8 +48,6 @@ class CheckpointError(ValueError):
 
 def origin(path: str | os.PathLike, data: dict) -> dict:
     """Where a warm-started run began (``--init``): the file, its learner, its frames and its SHA-256."""
-    import hashlib
-
     digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     return {"path": str(path), "learner": data.get("learner"), "frames": int(data.get("frames", 0)), "sha256": digest}
 

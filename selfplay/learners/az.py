@@ -49,7 +49,7 @@ from selfplay.backends import LOCAL, Backend
 from selfplay.arena import derive_seed
 from selfplay.checkpoints import CheckpointError, export, load_checkpoint, origin, save_checkpoint
 from selfplay.games import Game, State, make
-from selfplay.learners.az_models import (MODELS, FlatModel, MoveModel, greedy_moves, leaf_evaluator, resolve_network,
+from selfplay.learners.az_models import (MODELS, FlatModel, MoveModel, leaf_evaluator, resolve_network,
                                          warm_start_from_dmc)
 from selfplay.learners.rundir import CHECKPOINT, Schedule, check_new_or_resumed, resumed_config, snapshot_path, write_record
 from selfplay.locks import exclusive
@@ -669,7 +669,7 @@ class PolicyAgent:
 
     def act_batch(self, states) -> list[int]:
         with torch.inference_mode():
-            return greedy_moves(self.model, states)
+            return self.model.greedy(list(states))
 
     def act(self, state: State) -> int:
         return self.act_batch([state])[0]

@@ -20,7 +20,8 @@ target, the move played), a finished game's samples into training rows
 (``rows``: with every player's return), a batch of rows into the loss
 (``loss``), and gives the search its evaluator (``leaf_evaluator``: the network's
 values, or playouts by its greedy moves) and the ``sims=0`` agent its greedy moves
-(``greedy_moves``).
+(``greedy``: its largest logit, ties to the lower action, read off the logits without a
+softmax, since a playout asks for it every move).
 """
 
 from __future__ import annotations
@@ -232,18 +233,12 @@ class MoveModel:
 MODELS = {"flat": FlatModel, "moves": MoveModel}
 
 
-def greedy_moves(model: FlatModel | MoveModel, states: list[State]) -> list[int]:
-    """The policy network's most likely legal move in each state: its largest logit (ties to
-    the lower action), read off the logits without a softmax (a playout asks this every move)."""
-    return model.greedy(list(states))
-
-
 def leaf_evaluator(model: FlatModel | MoveModel, leaf: str):
     """What the search asks of a leaf: the network's prior and value (``"network"``), or the
     network's prior and the return of playing the leaf out with its greedy moves, every seat
     by its own view (``"playout"``: ``search.playouts.PlayoutLeaves``)."""
     if leaf == "playout":
-        return PlayoutLeaves(model.evaluator(), lambda states: greedy_moves(model, states),
+        return PlayoutLeaves(model.evaluator(), lambda states: model.greedy(list(states)),
                              tuple(float(r) for r in model.game.info.return_range))
     return model.evaluator()
 

@@ -172,7 +172,7 @@ def test_train_init_from_dmc_records_where_it_started_and_refuses_a_foreign_chec
 def test_a_playout_leaf_is_worth_what_the_networks_greedy_moves_score_from_it():
     """``leaf="playout"``: the network's prior, and the return of every seat playing its greedy
     move at its own view to the end, move by move here."""
-    from selfplay.learners.az_models import greedy_moves, leaf_evaluator
+    from selfplay.learners.az_models import leaf_evaluator
 
     game = make("doudizhu")
     torch.manual_seed(0)
@@ -184,7 +184,7 @@ def test_a_playout_leaf_is_worth_what_the_networks_greedy_moves_score_from_it():
         for state, value in zip(leaves, values):
             game_copy = state.clone()
             while not game_copy.is_terminal():
-                game_copy.apply(greedy_moves(model, [game_copy])[0])
+                game_copy.apply(model.greedy([game_copy])[0])
             low, high = game.info.return_range
             assert value.tolist() == np.clip(game_copy.returns(), low, high).tolist()
     assert all(np.array_equal(a, b) for a, b in zip(priors, network_priors))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from selfplay import arena
-from selfplay.agents import RELEASED
+from selfplay.agents import RELEASED_DMC
 from selfplay.games import make
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,7 +65,7 @@ def play_chunk(job: tuple[str, int, int, int, float, int, int]):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--checkpoint", default=str(RELEASED["doudizhu"]))
+    parser.add_argument("--checkpoint", default=str(RELEASED_DMC["doudizhu"]))
     parser.add_argument("--decks", type=int, default=200)
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--worlds", type=int, default=8)

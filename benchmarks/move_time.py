@@ -18,12 +18,12 @@ import time
 import numpy as np
 import torch
 
-from selfplay.agents import RELEASED, load
+from selfplay.agents import RELEASED_DMC, load
 from selfplay.games import make
 
 
 def positions(game, count: int, every: int, seed: int) -> list:
-    blueprint = load(str(RELEASED["doudizhu"]), game)
+    blueprint = load(str(RELEASED_DMC["doudizhu"]), game)
     rng = np.random.default_rng(seed)
     found, step = [], 0
     while len(found) < count:

@@ -61,11 +61,11 @@ def training_rate(backend, actors: int, warmup: float, seconds: float) -> tuple[
 
 def tournament_rate(backend, decks: int, workers: int) -> float:
     from selfplay import arena
-    from selfplay.agents import default_spec, load
+    from selfplay.agents import RELEASED_DMC, load
     from selfplay.games import make
 
     game = make("doudizhu")
-    agents = [load(default_spec("doudizhu"), game), load("rlcard-rule", game)]
+    agents = [load(str(RELEASED_DMC["doudizhu"]), game), load("rlcard-rule", game)]
     start = time.monotonic()
     result = arena.play(game, agents, decks=decks, seed=0, workers=workers, backend=backend)
     return len(result.records) / (time.monotonic() - start)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import secrets
 import sys
 import time
-from pathlib import Path
 from typing import TextIO
 
 import click
@@ -173,7 +172,7 @@ def seat_specs(game: Game, seat: int, specs: tuple[str, ...]) -> list[str | None
 
 def agent_label(spec: str, labels: dict[str, str]) -> str:
     """How the table names an agent: its label if given, a checkpoint by its file name."""
-    return labels.get(spec) or (Path(spec).name if agents.looks_like_path(spec) else spec)
+    return labels.get(spec) or agents.short_name(spec)
 
 
 def derived_seed(seed: int, stream: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from selfplay.agents import short_name
 from selfplay.arena import ArenaResult, Stats
 from selfplay.games import Game, options_of
 
@@ -50,7 +51,7 @@ def defaults_table(defaults: list) -> Table:
     """Each game's default agent (``selfplay.agents.DefaultAgent``) and where it comes from."""
     table = Table(title="default agents (play, league baselines)")
     for col in ("game", "default", "from"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")  # the default whole, as --agent takes it
     for d in defaults:
         if d.source == "released model":
             origin = f"released model {d.note}"
@@ -127,16 +128,17 @@ def exploitability_table(game_name: str, rows: list[dict]) -> Table:
 def advice_table(advice) -> Table:
     """``selfplay advise``: the agent's best moves, with what it knows of them."""
     table = Table()
-    columns = {"q": ["Q (expected points)"], "probability": ["probability"], "choice": []}[advice.value_kind]
+    columns = {"q": ["Q (expected points)"], "policy": ["probability", "value (expected points)"],
+               "probability": ["probability"], "choice": []}[advice.value_kind]
     wins = any("win" in m for m in advice.moves)
     for col in ("#", "move", *columns, *(["win chance"] if wins else [])):
         table.add_column(col, justify="left" if col == "move" else "right")
+    shown = {"q": "{:+.3f}", "probability": "{:.3f}", "value": "{:+.3f}", "win": "{:.3f}"}
     for i, move in enumerate(advice.moves, 1):
-        values = [f"{move['q']:+.3f}"] if "q" in move else [f"{move['probability']:.3f}"] if "probability" in move else []
-        table.add_row(str(i), move["move"], *values, *([f"{move['win']:.3f}"] if wins else []))
+        table.add_row(str(i), move["move"], *(form.format(move[key]) for key, form in shown.items() if key in move))
     return table
 
 
 def advice_header(advice) -> str:
     what = "bid" if advice.phase == "bid" else "play"
-    return f"seat {advice.seat} ({advice.role}) to {what}: {advice.legal} legal moves; advice of {advice.agent}"
+    return f"seat {advice.seat} ({advice.role}) to {what}: {advice.legal} legal moves; advice of {short_name(advice.agent)}"

@@ -82,13 +82,13 @@ class LeagueConfig:
 
 def default_baselines(game_name: str, options: dict | None = None) -> list[tuple[str, str]]:
     """(name, spec) of the fixed players a league of ``game_name`` (with ``options``) starts
-    with: DouDizhu's released model among them (``doudizhu-dmc``; with bidding, a released
-    bidding model once there is one)."""
+    with: DouDizhu's default agent among them (the released ``doudizhu-az``'s network; with
+    bidding, the released bidding model ``doudizhu-bid``)."""
     if game_name == "doudizhu":
         out = [("random", "random"), ("rlcard-rule", "rlcard-rule")]
         model = default_agent("doudizhu", options)
         if model.source == "released model":
-            out.append((Path(model.spec).stem, model.spec))
+            out.append((model.path.stem, model.spec))
         elif model.source == "fallback":
             warnings.warn(f"league without its released-model baseline: {model.note}", stacklevel=2)
         return out

@@ -23,8 +23,9 @@ one line saying what is wrong.
 
 The answer (``Advice``): the agent's top moves with what it knows of them
 (a DMC checkpoint: Q, its expected points, and a win chance when it was
-trained on wins; agents with move probabilities: those), the number of legal
-moves, and what was assumed.
+trained on wins; az's policy network, the default: each move's probability
+and the points it expects after it; other agents with move probabilities, a
+search's among them: those), the number of legal moves, and what was assumed.
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ class Advice:
     role: str  # landlord, landlord_down, landlord_up; "bidder" while bidding
     agent: str
     legal: int  # how many legal moves
-    moves: list[dict]  # best first: {"move", and what the agent knows: "q", "win", "probability"}
-    value_kind: str  # "q" (points, or wins when "win" is there), "probability", or "choice" (no values)
+    moves: list[dict]  # best first: {"move", and what the agent knows: "q", "win", "probability", "value"}
+    value_kind: str  # "q" (points, or wins when "win" is there), "policy" (probability and value in points),
+    # "probability", or "choice" (no values)
     unseen: str  # the cards nobody at the seat has seen, in notation
     holders: dict[int, int]  # seat -> how many of them it holds
     assumptions: list[str] = field(default_factory=list)
@@ -202,8 +204,8 @@ def _draw(packed: int, n: int, rng) -> int:
 def advise(hand: str, played: str | Sequence[str] = (), *, landlord: int | None = None, seat: int | None = None,
            kitty: str | None = None, agent: str | None = None, top: int = 5, seed: int = 0) -> Advice:
     """The ``agent``'s ``top`` moves in the described position (see the module docstring);
-    ``agent`` is a spec (default: the game's default agent, ``agents.default_spec``; bids:
-    the bidding game's, ``models/doudizhu-bid.pt``). PositionError for an impossible position, AgentSpecError
+    ``agent`` is a spec (default: the game's default agent, ``agents.default_spec``: in card
+    play az's policy network ``models/doudizhu-az.pt``; bids: the bidding game's, ``models/doudizhu-bid.pt``). PositionError for an impossible position, AgentSpecError
     (a ValueError) for a bad spec."""
     from selfplay.agents import default_spec, load
 
@@ -234,6 +236,10 @@ def _ranked(player, state, legal: list[int]) -> tuple[list[tuple[int, dict]], st
         wins = getattr(player, "objective", "adp") == "wp"
         ranked = sorted(zip(actions, q.tolist()), key=lambda aq: (-aq[1], aq[0]))
         return [(a, {"q": round(v, 4), **({"win": round((v + 1) / 2, 4)} if wins else {})}) for a, v in ranked], "q"
+    if hasattr(player, "move_values"):  # az's policy network: probability and expected points per move
+        actions, probs, points = player.move_values(state)
+        ranked = sorted(zip(actions, probs.tolist(), points.tolist()), key=lambda apv: (-apv[1], apv[0]))
+        return [(a, {"probability": round(p, 4), "value": round(v, 4)}) for a, p, v in ranked], "policy"
     probabilities = getattr(player, "action_probabilities", None)
     if probabilities is not None and len(legal) > 1:
         probs = probabilities(state)

@@ -122,7 +122,7 @@ def _dmc_search(game: Game, path: str = "", k: int = 4, worlds: int = 8, margin:
     from selfplay.checkpoints import CheckpointError
     from selfplay.search_agents import dmc_search_agent
 
-    path = path or (str(RELEASED[game.name]) if game.name in RELEASED else "")
+    path = path or (str(RELEASED_DMC[game.name]) if game.name in RELEASED_DMC else "")
     if not path:
         raise AgentSpecError(f"dmc+search: give path=CHECKPOINT (no released model for {game.name})")
     if not os.path.isfile(path):
@@ -175,6 +175,16 @@ def looks_like_path(spec: str) -> bool:
     return os.sep in spec or spec.endswith((".pt", ".pth")) or os.path.isfile(spec)
 
 
+def short_name(spec: str) -> str:
+    """A spec as a table shows it: a checkpoint by its file name (``doudizhu-az.pt``,
+    ``az:path=doudizhu-az.pt,sims=0``)."""
+    if looks_like_path(spec):
+        return Path(spec).name
+    name, sep, rest = spec.partition(":")
+    parts = [f"path={Path(p[5:]).name}" if p.strip().startswith("path=") else p for p in rest.split(",")]
+    return name + sep + ",".join(parts)
+
+
 @dataclass(frozen=True)
 class Entry:
     factory: Callable[..., Agent]
@@ -189,7 +199,7 @@ REGISTRY: dict[str, Entry] = {
                          "batch leaves per call, pimc=N worlds (0: information-set MCTS)"),
     "dmc+search": Entry(_dmc_search, "a DMC checkpoint's k best moves (4) by Q, each played out greedily in "
                                      "worlds sampled worlds (8), the best mean kept: path= (DouDizhu: the "
-                                     "released model), margin, device"),
+                                     "released DMC model), margin, device"),
     "az": Entry(_az, "an az checkpoint's network searching sims simulations per move (path=; sims: the run's own, "
                      "0 the policy network alone; worlds=N: PIMC over N worlds, 0 ISMCTS; beliefs=N: worlds "
                      "weighted by the opponents' moves, 0 uniform; device)"),
@@ -221,12 +231,31 @@ def _models_folder() -> tuple[Path, str]:
     return Path(__file__).resolve().parent / "models", f"selfplay.models is not a folder on disk ({root})"
 
 
-#: Released models (models/README.md says how each was trained and how strong it is): their
-#: paths on disk, in the installed package ``selfplay.models`` (a clone: models/).
+#: Released models (models/README.md says how each was trained and how strong it is), their
+#: paths on disk in the installed package ``selfplay.models`` (a clone: models/).
 MODELS, _MODELS_PROBLEM = _models_folder()
-RELEASED = {"doudizhu": MODELS / "doudizhu-dmc.pt"}
 BUILT_IN_DEFAULT = "mcts:sims=1000"  # where no model is released: search, for any game
-FALLBACK = {"doudizhu": "rlcard-rule"}  # a game's default when its released model is missing
+
+
+@dataclass(frozen=True)
+class Release:
+    """A game's default agent from a released model: ``plays`` is its spec, ``{}`` standing
+    for the model's path (``"{}"``: the checkpoint file itself); ``fallback`` is the default
+    where an install lacks the file."""
+
+    model: Path
+    plays: str = "{}"
+    fallback: str = BUILT_IN_DEFAULT
+
+
+#: Each game's default agent, where a model is released: DouDizhu's az network alone (it
+#: beats the DMC model, models/README.md).
+RELEASED = {"doudizhu": Release(MODELS / "doudizhu-az.pt", "az:path={},sims=0", "rlcard-rule")}
+#: Games whose options change what a model must know: DouDizhu with bidding needs a bidder
+#: network. Their released model, and the baseline that plays them where an install lacks it.
+RELEASED_WITH_OPTION = {("doudizhu", "bidding"): Release(MODELS / "doudizhu-bid.pt", fallback="rlcard-rule")}
+#: Each game's released DMC model: the blueprint that ``dmc+search`` searches with by default.
+RELEASED_DMC = {"doudizhu": MODELS / "doudizhu-dmc.pt"}
 
 
 @dataclass(frozen=True)
@@ -242,35 +271,32 @@ class DefaultAgent:
     path: Path | None = None
 
 
-#: Games whose options change what a model must know: DouDizhu with bidding needs a bidder
-#: network. Their released model, and the baseline that plays them where an install lacks it.
-RELEASED_WITH_OPTION = {("doudizhu", "bidding"): (MODELS / "doudizhu-bid.pt", "rlcard-rule")}
-
-
 def default_agent(game_name: str, options: dict | None = None) -> DefaultAgent:
     """The default opponent of a game (with these ``options``) and where it comes from: see
     ``default_spec``."""
-    for (game, option), (model, baseline) in RELEASED_WITH_OPTION.items():
+    for (game, option), release in RELEASED_WITH_OPTION.items():
         if game == game_name and (options or {}).get(option):
-            return _released(game_name, model, baseline)
-    model = RELEASED.get(game_name)
-    if model is None:
+            return _released(game_name, release)
+    release = RELEASED.get(game_name)
+    if release is None:
         return DefaultAgent(game_name, BUILT_IN_DEFAULT, "built-in", "no released model")
-    return _released(game_name, model, FALLBACK.get(game_name, BUILT_IN_DEFAULT))
+    return _released(game_name, release)
 
 
-def _released(game_name: str, model: Path, fallback: str) -> DefaultAgent:
+def _released(game_name: str, release: Release) -> DefaultAgent:
+    model = release.model
     name = f"selfplay.models/{model.name}"
     if model.is_file():
-        return DefaultAgent(game_name, str(model), "released model", name, model)
+        return DefaultAgent(game_name, release.plays.format(model), "released model", name, model)
     why = _MODELS_PROBLEM or f"no file {model}"
-    return DefaultAgent(game_name, fallback, "fallback", f"released model {name} missing from this install: {why}", model)
+    return DefaultAgent(game_name, release.fallback, "fallback", f"released model {name} missing from this install: {why}",
+                        model)
 
 
 def default_spec(game_name: str, options: dict | None = None) -> str:
     """The default opponent of a game, wherever one is needed (``play``, league baselines):
-    the released model of the game if there is one (DouDizhu: ``selfplay.models/doudizhu-dmc.pt``,
-    a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
+    the released model of the game if there is one (DouDizhu: the policy network of
+    ``selfplay.models/doudizhu-az.pt``, a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
     a released model it warns and falls back (DouDizhu: ``rlcard-rule``); ``selfplay agents``
     shows each game's default and why. ``options``: the game's (DouDizhu with ``bidding``:
     the released bidding model ``doudizhu-bid.pt``; its fallback ``rlcard-rule`` bids by its rule)."""

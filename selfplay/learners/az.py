@@ -667,6 +667,12 @@ class PolicyAgent:
         with torch.inference_mode():
             return self.model.policy([state])[0]
 
+    def move_values(self, state: State) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """A move network's (DouDizhu's) legal moves, the policy's probability of each and the
+        mover's expected return after each: what ``selfplay advise`` shows."""
+        with torch.inference_mode():
+            return self.model.move_values(state)
+
     def act_batch(self, states) -> list[int]:
         with torch.inference_mode():
             return self.model.greedy(list(states))

@@ -162,14 +162,23 @@ class MoveModel:
         """``BatchEvaluator``: the softmax of the logits, and the prior's expected returns
         (seats from the mover turned back into seats, on the game's scale)."""
         priors, values = [], np.zeros((len(states), self.players))
-        low, high = self.return_range
         for i, (state, (_, rows)) in enumerate(zip(states, self._outputs(list(states)))):
             prior = softmax_over(rows[:, 0].astype(float))
-            relative = np.clip(prior @ rows[:, 1:].astype(float), -1.0, 1.0)
             seats = (state.current_player + np.arange(self.players)) % self.players
-            values[i, seats] = low + (relative + 1) * (high - low) / 2
+            values[i, seats] = self._on_scale(prior @ rows[:, 1:].astype(float))
             priors.append(prior)
         return priors, values
+
+    def move_values(self, state: State) -> tuple[list[int], np.ndarray, np.ndarray]:
+        """The legal moves, the policy's probability of each, and the mover's expected return
+        after each (on the game's scale: DouDizhu's points)."""
+        legal, rows = self._outputs([state])[0]
+        return legal, softmax_over(rows[:, 0].astype(float)), self._on_scale(rows[:, 1].astype(float))
+
+    def _on_scale(self, relative: np.ndarray) -> np.ndarray:
+        """Outputs on the network's [-1, 1] scale as returns on the game's."""
+        low, high = self.return_range
+        return low + (np.clip(relative, -1.0, 1.0) + 1) * (high - low) / 2
 
     def evaluator(self) -> "MoveModel":
         return self

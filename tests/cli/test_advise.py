@@ -26,23 +26,29 @@ def _legal(advice, where):
         state.clone().apply(state.string_to_action(move["move"]))  # raises if not legal here
 
 
-def test_a_lead_the_released_model_dumps_its_long_chain_and_the_draw_of_unseen_cards_does_not_matter():
-    advice = selfplay.advise(**LEAD, top=3)
+def test_a_lead_the_default_agent_dumps_its_long_chain_and_the_draw_of_unseen_cards_does_not_matter():
+    advice = selfplay.advise(**LEAD, top=3)  # the default: az's policy network, probability and value per move
     assert (advice.phase, advice.seat, advice.role) == ("play", 0, "landlord")
-    assert advice.legal > 50 and advice.value_kind == "q"
+    assert advice.legal > 50 and advice.value_kind == "policy"
     assert advice.moves[0]["move"] == "3456789TJQKA"  # the 12-card chain: sensible, and pinned
-    assert [m["q"] for m in advice.moves] == sorted((m["q"] for m in advice.moves), reverse=True)
+    assert advice.moves[0]["probability"] > 0.5 and advice.moves[0]["value"] > 0  # a strong hand, and it knows
+    assert [m["probability"] for m in advice.moves] == sorted((m["probability"] for m in advice.moves), reverse=True)
     _legal(advice, LEAD)
     assert selfplay.advise(**LEAD, top=3, seed=7).moves == advice.moves  # it sees counts, not the others' cards
     assert advice.holders == {1: 17, 2: 17} and len(advice.unseen) == 34
+    dmc = selfplay.advise(**LEAD, top=3, agent="models/doudizhu-dmc.pt")  # a DMC model: Q in points
+    assert dmc.value_kind == "q" and dmc.moves[0]["move"] == "3456789TJQKA"
+    assert [m["q"] for m in dmc.moves] == sorted((m["q"] for m in dmc.moves), reverse=True)
 
 
-def test_a_follow_beats_the_single_with_a_low_single():
+def test_a_follow_beats_the_single_with_a_low_single_and_keeps_the_chain():
     advice = selfplay.advise(**FOLLOW, top=4)
     assert (advice.seat, advice.role) == (1, "landlord_down") and advice.legal == 14  # its 13 ranks above 3, pass
-    assert advice.moves[0]["move"] == "4"
+    assert advice.moves[0]["move"] == "7"  # pinned: a low single (its policy is near even over 7, 5 and 4)
     assert all(len(m["move"]) == 1 or m["move"] == "pass" for m in advice.moves)
+    assert all(m["move"] in "456789" for m in advice.moves[:3])  # low singles first, not the 2s or the joker
     _legal(advice, FOLLOW)
+    assert selfplay.advise(**FOLLOW, top=1, agent="models/doudizhu-dmc.pt").moves[0]["move"] == "4"  # its spare 4
 
 
 def test_a_bid_with_both_jokers_and_a_bomb_is_3():

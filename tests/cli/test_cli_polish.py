@@ -221,7 +221,8 @@ def test_json_output_of_games_agents_and_league_status(tmp_path):
     agents = json.loads(runner.invoke(cli, ["agents", "--json"]).stdout)
     assert {"random", "mcts", "rlcard-rule"} <= {a["spec"] for a in agents["specs"]}
     ddz, *others, bidding = agents["defaults"]
-    assert ddz["game"] == "doudizhu" and ddz["source"] == "released model" and ddz["spec"] == ddz["path"]
+    assert ddz["game"] == "doudizhu" and ddz["source"] == "released model"
+    assert Path(ddz["path"]).name == "doudizhu-az.pt" and ddz["spec"] == f"az:path={ddz['path']},sims=0"
     assert {d["spec"] for d in others} == {"mcts:sims=1000"} and {d["source"] for d in others} == {"built-in"}
     assert bidding["game"] == "doudizhu -o bidding=true" and bidding["source"] == "released model"
     assert Path(bidding["spec"]).name == "doudizhu-bid.pt" and bidding["spec"] == bidding["path"]

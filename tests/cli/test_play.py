@@ -185,8 +185,8 @@ def test_garbage_eof_and_ctrl_c_in_process_never_raise():
 
 
 def test_default_agent_moves_without_a_noticeable_wait():
-    """Each agent move of a whole DouDizhu game with the default agent (the released model,
-    or rlcard-rule until there is one) takes well under 0.5 s of CPU (the session counts
+    """Each agent move of a whole DouDizhu game with the default agent (the released az
+    model's network, or rlcard-rule where an install lacks it) takes well under 0.5 s of CPU (the session counts
     CPU time, so a machine busy with other work does not fail this): the median under
     0.1 s, every move but the slowest under 0.5 s, and the slowest under 2 s."""
     spec = default_spec("doudizhu")

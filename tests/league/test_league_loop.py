@@ -142,7 +142,7 @@ def test_a_doudizhu_league_trains_az_with_its_move_network_and_rates_its_snapsho
         record = json.loads((tmp_path / "ddz" / loop.RUN_DIR / "config.json").read_text())
         assert record["config"]["network"] == "moves" and record["config"]["root"] == "gumbel"
         rated = {r.player for r in store.latest_ratings() if r.role is None}
-        assert rated == {p.name for p in store.players()} and "doudizhu-dmc" in rated
+        assert rated == {p.name for p in store.players()} and "doudizhu-az" in rated
     finally:
         store.close()
 

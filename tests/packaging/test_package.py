@@ -1,6 +1,7 @@
 """The package as users install it: a wheel (and an sdist) built from a clean copy of the
 checkout hold the released models, and an install of the wheel outside the source tree has
-the same default agents as a clone (DouDizhu: the released DMC model, not rlcard-rule).
+the same default agents as a clone (DouDizhu: the released az model's policy network, not
+rlcard-rule), and the DMC model that dmc+search plays out.
 
 Builds without the network or build isolation (the environment's setuptools); nothing of
 the checkout is importable in the subprocess that plays. (In a folder of its own: a test
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-MODEL = "doudizhu-dmc.pt"
+MODEL = "doudizhu-az.pt"  # the default agent's
+DMC = "doudizhu-dmc.pt"  # dmc+search's blueprint
 PIP_ENV = {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1", "PIP_NO_CACHE_DIR": "1"}
 
 # Run with `python -I` (no PYTHONPATH, no script or current directory on sys.path): the
@@ -58,7 +60,8 @@ listing = CliRunner().invoke(cli, ["agents", "--json"])
 modules = [getattr(m, "__file__", None) for m in list(sys.modules.values())]
 print(json.dumps({
     "selfplay": selfplay.__file__, "spec": spec, "source": default and default.source, "note": default and default.note,
-    "released": str(agents.RELEASED["doudizhu"]), "released_is_file": agents.RELEASED["doudizhu"].is_file(),
+    "released": str(agents.RELEASED["doudizhu"].model), "released_is_file": agents.RELEASED["doudizhu"].model.is_file(),
+    "dmc": str(agents.RELEASED_DMC["doudizhu"]), "dmc_is_file": agents.RELEASED_DMC["doudizhu"].is_file(),
     "agent": type(agent).__module__ + "." + type(agent).__qualname__, "moves": moves, "returns": state.returns(),
     "cli": listing.stdout, "cli_exit": listing.exit_code,
     "from_clone": sorted(f for f in modules if f and from_clone(f)),
@@ -107,21 +110,23 @@ def test_wheel_and_sdist_ship_the_released_models_and_an_install_plays_them(tmp_
     assert out.returncode == 0, f"the installed package failed to play:\n{out.stderr[-4000:]}"
     got = json.loads(out.stdout.strip().splitlines()[-1])
     installed = (site / "selfplay" / "models" / MODEL).resolve()
+    spec = f"az:path={installed},sims=0"
     assert Path(got["selfplay"]).resolve().is_relative_to(site.resolve()), f"imported {got['selfplay']}, not the install"
     assert not got["from_clone"], f"modules imported from the checkout: {got['from_clone']}"
-    assert got["spec"] == str(installed), (
+    assert got["spec"] == spec, (
         f"an installed selfplay's default DouDizhu agent is {got['spec']!r} "
         f"({got['source'] or 'no default_agent'}: {got['note'] or 'RELEASED is ' + got['released']}), "
         f"not its released model {installed}")
     assert got["source"] == "released model" and got["released"] == str(installed) and got["released_is_file"]
-    assert got["agent"] == "selfplay.learners.dmc.DMCAgent" and got["moves"] > 0 and sorted(got["returns"]) != [0] * 3
+    assert got["dmc"] == str(installed.with_name(DMC)) and got["dmc_is_file"]
+    assert got["agent"] == "selfplay.learners.az.PolicyAgent" and got["moves"] > 0 and sorted(got["returns"]) != [0] * 3
     assert got["cli_exit"] == 0, f"`selfplay agents --json` failed: {got['cli']}"
     listing = json.loads(got["cli"])
-    assert listing["defaults"][0] == {"game": "doudizhu", "spec": str(installed), "source": "released model",
+    assert listing["defaults"][0] == {"game": "doudizhu", "spec": spec, "source": "released model",
                                       "path": str(installed), "note": f"selfplay.models/{MODEL}"}, listing["defaults"]
     assert "Warning" not in out.stderr, out.stderr[-2000:]
     files = _wheel_files(wheel)
-    assert {f"selfplay/models/{MODEL}", "selfplay/models/README.md"} <= files
+    assert {f"selfplay/models/{MODEL}", f"selfplay/models/{DMC}", "selfplay/models/README.md"} <= files
 
     # The sdist: setuptools' PEP 517 hook (no `build` package needed), as `python -m build --sdist` calls it;
     # it holds the models, and the wheel pip builds from it is the tree's.
@@ -132,7 +137,7 @@ def test_wheel_and_sdist_ship_the_released_models_and_an_install_plays_them(tmp_
     sdist = dist / out.stdout.strip().splitlines()[-1]
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
-    missing = {f"models/{MODEL}", "models/__init__.py", "models/README.md"} - names
+    missing = {f"models/{MODEL}", f"models/{DMC}", "models/__init__.py", "models/README.md"} - names
     assert not missing, f"the sdist {sdist.name} lacks {sorted(missing)}"
     _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(dist / "sdist"), str(sdist), cwd=elsewhere)
     (wheel_of_sdist,) = (dist / "sdist").glob("*.whl")
@@ -146,7 +151,7 @@ def test_a_missing_released_model_is_a_visible_fallback(monkeypatch, tmp_path):
     from selfplay import agents
     from selfplay.cli.main import cli
 
-    monkeypatch.setitem(agents.RELEASED, "doudizhu", tmp_path / MODEL)
+    monkeypatch.setitem(agents.RELEASED, "doudizhu", agents.Release(tmp_path / MODEL, "az:path={},sims=0", "rlcard-rule"))
     with pytest.warns(UserWarning, match=f"doudizhu: released model selfplay.models/{MODEL} missing"):
         assert agents.default_spec("doudizhu") == "rlcard-rule"
     listing = json.loads(CliRunner().invoke(cli, ["agents", "--json"]).stdout)

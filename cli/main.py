@@ -413,7 +413,7 @@ def train_command(ctx, game_name, learner, out_dir, minutes, frames, actors, dev
               help="The seat to move (checked against the history) [default: the one whose turn it is].")
 @click.option("--kitty", default=None, metavar="CARDS", help="The landlord's three extra cards, shown to all.")
 @click.option("--agent", "-a", "spec", default=None, metavar="SPEC",
-              help="Who advises [default: the released model; bids: rlcard-rule].")
+              help="Who advises [default: the default agent, az's policy network; bids: the released bidding model].")
 @click.option("--top", type=click.IntRange(min=1), default=5, show_default=True, help="How many moves to show.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the unseen cards' draw and the agent.")
 @click.option("--json", "as_json", is_flag=True, help="Print the advice as JSON.")

@@ -141,4 +141,5 @@ def advice_table(advice) -> Table:
 
 def advice_header(advice) -> str:
     what = "bid" if advice.phase == "bid" else "play"
-    return f"seat {advice.seat} ({advice.role}) to {what}: {advice.legal} legal moves; advice of {short_name(advice.agent)}"
+    return (f"seat {advice.seat} ({advice.role}) to {what}: {advice.legal} legal moves; "
+            f"advice of {short_name(advice.agent)}")

@@ -205,7 +205,8 @@ def advise(hand: str, played: str | Sequence[str] = (), *, landlord: int | None 
            kitty: str | None = None, agent: str | None = None, top: int = 5, seed: int = 0) -> Advice:
     """The ``agent``'s ``top`` moves in the described position (see the module docstring);
     ``agent`` is a spec (default: the game's default agent, ``agents.default_spec``: in card
-    play az's policy network ``models/doudizhu-az.pt``; bids: the bidding game's, ``models/doudizhu-bid.pt``). PositionError for an impossible position, AgentSpecError
+    play az's policy network ``models/doudizhu-az.pt``; bids: the bidding game's,
+    ``models/doudizhu-bid.pt``). PositionError for an impossible position, AgentSpecError
     (a ValueError) for a bad spec."""
     from selfplay.agents import default_spec, load
 

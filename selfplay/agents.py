@@ -289,14 +289,15 @@ def _released(game_name: str, release: Release) -> DefaultAgent:
     if model.is_file():
         return DefaultAgent(game_name, release.plays.format(model), "released model", name, model)
     why = _MODELS_PROBLEM or f"no file {model}"
-    return DefaultAgent(game_name, release.fallback, "fallback", f"released model {name} missing from this install: {why}",
-                        model)
+    return DefaultAgent(game_name, release.fallback, "fallback",
+                        f"released model {name} missing from this install: {why}", model)
 
 
 def default_spec(game_name: str, options: dict | None = None) -> str:
     """The default opponent of a game, wherever one is needed (``play``, league baselines):
     the released model of the game if there is one (DouDizhu: the policy network of
-    ``selfplay.models/doudizhu-az.pt``, a real file: ``RELEASED["doudizhu"]``), else ``mcts:sims=1000``. Where this install lacks
+    ``selfplay.models/doudizhu-az.pt``, a real file: ``RELEASED["doudizhu"]``), else
+    ``mcts:sims=1000``. Where this install lacks
     a released model it warns and falls back (DouDizhu: ``rlcard-rule``); ``selfplay agents``
     shows each game's default and why. ``options``: the game's (DouDizhu with ``bidding``:
     the released bidding model ``doudizhu-bid.pt``; its fallback ``rlcard-rule`` bids by its rule)."""

@@ -151,7 +151,8 @@ def test_a_missing_released_model_is_a_visible_fallback(monkeypatch, tmp_path):
     from selfplay import agents
     from selfplay.cli.main import cli
 
-    monkeypatch.setitem(agents.RELEASED, "doudizhu", agents.Release(tmp_path / MODEL, "az:path={},sims=0", "rlcard-rule"))
+    missing = agents.Release(tmp_path / MODEL, "az:path={},sims=0", "rlcard-rule")
+    monkeypatch.setitem(agents.RELEASED, "doudizhu", missing)
     with pytest.warns(UserWarning, match=f"doudizhu: released model selfplay.models/{MODEL} missing"):
         assert agents.default_spec("doudizhu") == "rlcard-rule"
     listing = json.loads(CliRunner().invoke(cli, ["agents", "--json"]).stdout)

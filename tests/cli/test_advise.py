@@ -51,11 +51,13 @@ def test_a_follow_beats_the_single_with_a_low_single_and_keeps_the_chain():
     assert selfplay.advise(**FOLLOW, top=1, agent="models/doudizhu-dmc.pt").moves[0]["move"] == "4"  # its spare 4
 
 
-def test_a_bid_with_both_jokers_and_a_bomb_is_3():
+def test_a_bid_with_both_jokers_and_a_bomb_is_3_and_a_weak_hand_passes():
     advice = selfplay.advise(**BID, top=4)  # the released bidding model: Q of every bid
     assert (advice.phase, advice.seat, advice.role) == ("bid", 1, "bidder") and advice.legal == 4
     assert advice.moves[0]["move"] == "bid 3" and len(advice.moves) == 4 and all("q" in m for m in advice.moves)
     assert [m["q"] for m in advice.moves] == sorted((m["q"] for m in advice.moves), reverse=True)
+    weak = selfplay.advise("3344567899TJQ5678", top=1)  # no 2, no joker, no bomb: it passes
+    assert weak.moves[0]["move"] == "no bid" and weak.seat == 0
     rule = selfplay.advise(**BID, agent="rlcard-rule")  # the baseline's rule: one choice
     assert rule.moves == [{"move": "bid 3"}] and rule.value_kind == "choice"
 

@@ -73,7 +73,7 @@ def test_the_released_dmc_model_by_its_path_beats_the_rule_model():
 
 
 # ---- the released bidding model (models/doudizhu-bid.pt) --------------------------------------------
-# Against rlcard-rule bidding by its rule: WP 0.632 [0.623, 0.640] over 2,000 deals x 6 seatings
+# Against rlcard-rule bidding by its rule: WP 0.630 [0.621, 0.639] over 2,000 deals x 6 seatings
 # (models/README.md). Here 100 deals x 6 seatings (600 games): a half-width near 0.04, so the low
 # end sits near 0.59, and a model that bids or plays no better than the rule model misses 0.5.
 def test_the_released_bidding_model_is_the_default_of_bidding_games_and_beats_the_rule_model():
@@ -90,7 +90,8 @@ def test_the_released_bidding_model_is_the_default_of_bidding_games_and_beats_th
     summary = f"WP {overall.win_rate:.3f} [{overall.win_rate_low:.3f}, {overall.win_rate_high:.3f}], bidding {bids}"
     print("\n" + summary)
     assert overall.games == 600 and overall.win_rate_low > 0.5 and overall.score > 0, summary
-    assert bids["landlord"].rate > 0.4, summary  # it takes the landlord often (it bids 3 nearly always)
+    # it weighs its hand: it passes on about half (0.51 over 2,000 deals), bids 3 on the rest
+    assert bids["landlord"].rate > 0.25 and 0.25 < bids["bids"][0].rate < 0.75, summary
 
 
 def test_the_released_bidding_model_also_plays_the_fixed_landlord_game():
